@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds DuckPond and runs every test: the release build's whole suite (unit,
+# conformance, end-to-end), then the unit and end-to-end tests again under
+# AddressSanitizer + UndefinedBehaviorSanitizer. Installs what it needs first.
+#   scripts/test.sh            everything
+#   POND_SKIP_SANITIZE=1 ...   the release build only
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+scripts/setup.sh
+jobs="${POND_JOBS:-2}"
+
+build() {  # build DIR [cmake args...]
+  local dir="$1"; shift
+  cmake -S . -B "$dir" -DPOND_BUILD_BENCH=ON "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+}
+
+build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+(cd build && ctest --output-on-failure -j "$jobs" --timeout 600)
+
+if [ -z "${POND_SKIP_SANITIZE:-}" ]; then
+  build build-asan -DCMAKE_BUILD_TYPE=Debug -DPOND_SANITIZE=ON -DPOND_BUILD_BENCH=OFF
+  # libduckdb.so is not instrumented; ASan only needs to come first in the link.
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  (cd build-asan && ctest --output-on-failure -j "$jobs" --timeout 900)
+fi

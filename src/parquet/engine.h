@@ -1,0 +1,73 @@
+// The Parquet engine: every Parquet read and write in DuckPond goes through here.
+//
+// It is DuckDB underneath, but this header names no DuckDB type, so the layers
+// above (delta/, oplog/, cmd/) compile without DuckDB's headers. Loading the
+// engine costs a process tens of milliseconds (the library, then a database), so
+// callers open it only when they really need Parquet.
+//
+// Thread safety: one engine is used by one thread at a time.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "util/status.h"
+
+namespace pond {
+
+// One column of a table as a Delta schema describes it.
+struct ColumnSpec {
+  std::string name;
+  // The Delta (Spark JSON) type: a primitive name such as "string", "long",
+  // "integer", "short", "byte", "float", "double", "boolean", "binary", "date",
+  // "timestamp", "timestamp_ntz", "decimal(10,2)", or, for nested types, the
+  // type's JSON text ({"type":"struct",...}, {"type":"array",...}, {"type":"map",...}).
+  std::string delta_type;
+  bool is_partition = false;  // value comes from the file's partition values, not its data
+};
+
+// One data file of a scan and the partition values that hold for all its rows.
+struct ScanFile {
+  std::string path;  // a host file path DuckDB can open
+  // Partition column name -> value as Delta serializes it (text), nullopt for null.
+  std::map<std::string, std::optional<std::string>> partition_values;
+};
+
+struct ScanSpec {
+  std::vector<ColumnSpec> columns;  // output columns, in this order
+  std::vector<ScanFile> files;      // may be empty: the result has a header and no rows
+};
+
+class ParquetEngine {
+ public:
+  virtual ~ParquetEngine() = default;
+
+  // Writes the Delta checkpoint Parquet for `actions` (one JSON action object per
+  // element, as in a commit file: {"add":{...}}, {"protocol":{...}}, ...) to the
+  // host file `dest_path`. The file has the standard checkpoint schema: one row
+  // per action and the struct columns txn, add, remove, metaData, protocol (only
+  // one of them non-null in a row). InvalidArgument for an action it cannot map.
+  virtual Status WriteCheckpoint(const std::vector<std::string>& actions,
+                                 const std::string& dest_path) = 0;
+
+  // Reads a checkpoint Parquet file (ours, Spark's or delta-rs's) back into JSON
+  // action objects, one per non-null action in a row. Columns other than the
+  // actions are ignored. Corruption when the file is not readable Parquet.
+  virtual Result<std::vector<std::string>> ReadCheckpoint(const std::string& path) = 0;
+
+  // Reads the rows of `spec.files` as one table with `spec.columns` and writes
+  // it to `out` as CSV: a header of column names, then one line per row; NULL is
+  // an empty field; fields with commas, quotes or newlines are quoted (RFC 4180).
+  // Data columns missing from a file are NULL; partition values are cast from
+  // text to the column's type. Corruption when a file is not readable Parquet.
+  virtual Status ScanToCsv(const ScanSpec& spec, std::ostream& out) = 0;
+};
+
+// Opens an in-memory engine with no external access beyond the files it is given.
+Result<std::unique_ptr<ParquetEngine>> OpenParquetEngine();
+
+}  // namespace pond
