@@ -2,8 +2,9 @@
 //
 // Keys are relative, '/'-separated paths ("_delta_log/00000000000000000000.json").
 // A key is valid when it is non-empty, does not start or end with '/', has no
-// empty, "." or ".." segment and no NUL byte; every method refuses an invalid key
-// with InvalidArgument, so no key can reach outside the store's root.
+// empty, "." or ".." segment, no segment starting with ".tmp-" (reserved for
+// temporary files of unfinished writes) and no NUL byte; every method refuses an
+// invalid key with InvalidArgument, so no key can reach outside the store's root.
 //
 // Writes are atomic: a reader sees a whole object or none, never a prefix.
 // PutIfAbsent never overwrites: of two racing writers of one key exactly one
@@ -82,7 +83,8 @@ class ObjectStore {
   virtual Status Delete(const std::string& key) = 0;
 
   // The host file path of `key`, for stores whose objects are host files (so a
-  // reader such as DuckDB can scan them in place); nullopt otherwise.
+  // reader such as DuckDB can scan them in place); nullopt otherwise, and for an
+  // invalid key.
   virtual std::optional<std::string> LocalPath(const std::string& key) const = 0;
 };
 
