@@ -1,0 +1,23 @@
+// SQL text helpers for the DuckDB engine that need no DuckDB headers: quoting,
+// and the mapping from Delta (Spark JSON) types to DuckDB type names. Kept apart
+// from duckdb_engine.cc so they compile and test in seconds.
+#pragma once
+
+#include <string>
+
+#include "util/status.h"
+
+namespace pond::parquet_internal {
+
+// `s` as a SQL string literal: 'it''s'.
+std::string SqlString(const std::string& s);
+
+// `name` as a quoted SQL identifier: "a ""b""", so any column name is safe.
+std::string SqlIdentifier(const std::string& name);
+
+// The DuckDB type for a Delta type: a primitive name ("long", "decimal(5,3)")
+// or a nested type's JSON text ({"type":"struct",...}). InvalidArgument for a
+// type Delta does not define or that is malformed.
+Result<std::string> DeltaTypeToSql(const std::string& delta_type);
+
+}  // namespace pond::parquet_internal

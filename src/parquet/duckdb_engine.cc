@@ -1,0 +1,447 @@
+// ParquetEngine over an in-memory DuckDB database: the one translation unit in
+// parquet/ that includes duckdb.hpp (it costs ~15 s to compile).
+//
+// Every DuckDB call sits behind a try/catch or a result error check, so no
+// exception leaves this file; errors become a Status with one sentence.
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "duckdb.hpp"
+#include "parquet/delta_types_internal.h"
+#include "parquet/engine.h"
+
+namespace pond {
+namespace {
+
+using parquet_internal::DeltaTypeToSql;
+using parquet_internal::SqlIdentifier;
+using parquet_internal::SqlString;
+
+// The five action columns of a checkpoint, with the field each action cannot
+// lack. Some writers store an absent action as a struct whose fields are all
+// null rather than as a null struct, so "present" means the key field is set.
+struct ActionColumn {
+  const char* name;
+  const char* key_field;
+  const char* sql_type;  // the standard checkpoint schema, in Spark's field order
+};
+constexpr ActionColumn kActionColumns[] = {
+    {"txn", "appId", "STRUCT(appId VARCHAR, version BIGINT, lastUpdated BIGINT)"},
+    {"add", "path",
+     "STRUCT(path VARCHAR, partitionValues MAP(VARCHAR, VARCHAR), size BIGINT, "
+     "modificationTime BIGINT, dataChange BOOLEAN, stats VARCHAR, tags MAP(VARCHAR, VARCHAR))"},
+    {"remove", "path",
+     "STRUCT(path VARCHAR, deletionTimestamp BIGINT, dataChange BOOLEAN, "
+     "extendedFileMetadata BOOLEAN, partitionValues MAP(VARCHAR, VARCHAR), size BIGINT)"},
+    {"metaData", "id",
+     "STRUCT(id VARCHAR, name VARCHAR, description VARCHAR, format STRUCT(provider VARCHAR, "
+     "options MAP(VARCHAR, VARCHAR)), schemaString VARCHAR, partitionColumns VARCHAR[], "
+     "configuration MAP(VARCHAR, VARCHAR), createdTime BIGINT)"},
+    {"protocol", "minReaderVersion", "STRUCT(minReaderVersion INTEGER, minWriterVersion INTEGER)"},
+};
+
+// Scratch tables live in the engine's private in-memory database.
+constexpr char kActionsTable[] = "pond_checkpoint_actions";
+constexpr char kPartitionsTable[] = "pond_scan_partitions";
+
+// Maps a DuckDB error to a Status. I/O failures keep their own codes; mistakes
+// in our SQL are Internal; anything else is about the data, so it gets
+// `data_code` (Corruption for files we read, InvalidArgument for our inputs).
+Status FromDuckDb(const duckdb::ErrorData& error, StatusCode data_code,
+                  const std::string& context) {
+  const std::string message = context + ": " + error.RawMessage();
+  switch (error.Type()) {
+    case duckdb::ExceptionType::IO:
+      if (error.RawMessage().find("No files found") != std::string::npos) {
+        return Status::NotFound(message);
+      }
+      return Status::IOError(message);
+    case duckdb::ExceptionType::PARSER:
+    case duckdb::ExceptionType::INTERNAL:
+    case duckdb::ExceptionType::FATAL:
+      return Status::Internal(message);
+    case duckdb::ExceptionType::OUT_OF_MEMORY:
+      return Status::IOError(message);
+    default:
+      return Status(data_code, message);
+  }
+}
+
+// Runs `body`, turning any exception into a Status through FromDuckDb.
+Status Guard(StatusCode data_code, const std::string& context,
+             const std::function<Status()>& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return FromDuckDb(duckdb::ErrorData(e), data_code, context);
+  }
+}
+
+// A SQL list literal of file paths: ['a', 'b'].
+std::string PathList(const std::vector<std::string>& paths) {
+  std::string sql = "[";
+  for (size_t i = 0; i < paths.size(); ++i) sql += (i ? ", " : "") + SqlString(paths[i]);
+  return sql + "]";
+}
+
+// Appends `field` to `line` as one CSV field (RFC 4180). An empty string is
+// quoted so that it differs from NULL, which is an empty field.
+void AppendCsvField(std::string_view field, std::string& line) {
+  if (!field.empty() && field.find_first_of(",\"\r\n") == std::string_view::npos) {
+    line.append(field);
+    return;
+  }
+  line += '"';
+  for (char c : field) {
+    if (c == '"') line += '"';
+    line += c;
+  }
+  line += '"';
+}
+
+Status WriteOut(const std::string& text, std::ostream& out) {
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  return out ? Status::OK() : Status::IOError("cannot write the CSV output");
+}
+
+class DuckDbEngine final : public ParquetEngine {
+ public:
+  DuckDbEngine(std::unique_ptr<duckdb::DuckDB> db, std::unique_ptr<duckdb::Connection> con)
+      : db_(std::move(db)), con_(std::move(con)) {}
+
+  Status WriteCheckpoint(const std::vector<std::string>& actions,
+                         const std::string& dest_path) override {
+    const std::string tmp_path = dest_path + ".tmp";
+    Status status = Guard(StatusCode::kInvalidArgument, "cannot write checkpoint " + dest_path,
+                          [&] { return WriteCheckpointTo(actions, tmp_path); });
+    std::error_code ec;
+    if (status.ok()) {
+      std::filesystem::rename(tmp_path, dest_path, ec);
+      if (ec) status = Status::IOError("cannot rename " + tmp_path + ": " + ec.message());
+    }
+    if (!status.ok()) std::filesystem::remove(tmp_path, ec);
+    DropScratchTable(kActionsTable);
+    return status;
+  }
+
+  Result<std::vector<std::string>> ReadCheckpoint(const std::string& path) override {
+    std::vector<std::string> actions;
+    RETURN_IF_ERROR(Guard(StatusCode::kCorruption, path + " is not a readable checkpoint",
+                          [&] { return ReadCheckpointInto(path, actions); }));
+    return actions;
+  }
+
+  Status ScanToCsv(const ScanSpec& spec, std::ostream& out) override {
+    Status status = Guard(StatusCode::kCorruption, "cannot scan the table's Parquet files",
+                          [&] { return Scan(spec, out); });
+    DropScratchTable(kPartitionsTable);
+    return status;
+  }
+
+ private:
+  // Runs `sql` to completion; errors become a Status as in FromDuckDb.
+  Result<std::unique_ptr<duckdb::MaterializedQueryResult>> Run(const std::string& sql,
+                                                               StatusCode data_code,
+                                                               const std::string& context) {
+    auto result = con_->Query(sql);
+    if (result->HasError()) return FromDuckDb(result->GetErrorObject(), data_code, context);
+    return result;
+  }
+
+  // Runs `sql` for its effect only.
+  Status Exec(const std::string& sql, StatusCode data_code, const std::string& context) {
+    return Run(sql, data_code, context).status();
+  }
+
+  void DropScratchTable(const char* table) {
+    try {
+      con_->Query(std::string("DROP TABLE IF EXISTS ") + table);
+    } catch (const std::exception&) {
+      // Best effort: a leftover scratch table is replaced by the next call.
+    }
+  }
+
+  // Loads the action texts into a scratch table and lets DuckDB's JSON reader
+  // build the structs: far faster than building nested Values one by one.
+  Status WriteCheckpointTo(const std::vector<std::string>& actions, const std::string& tmp_path) {
+    const std::string context = "cannot write checkpoint " + tmp_path;
+    RETURN_IF_ERROR(
+        Exec(std::string("CREATE OR REPLACE TABLE ") + kActionsTable + " (i BIGINT, line VARCHAR)",
+             StatusCode::kInternal, context));
+    {
+      duckdb::Appender appender(*con_, kActionsTable);
+      for (size_t i = 0; i < actions.size(); ++i) {
+        appender.BeginRow();
+        appender.Append<int64_t>(static_cast<int64_t>(i));
+        appender.Append(actions[i].data(), static_cast<uint32_t>(actions[i].size()));
+        appender.EndRow();
+      }
+      appender.Close();
+    }
+
+    // Every action must be an object with exactly one key naming a kind we
+    // know, whose value is an object. CASE keeps the JSON functions away from
+    // text that is not valid JSON.
+    std::string kinds = "'commitInfo'";
+    for (const ActionColumn& column : kActionColumns) kinds += ", " + SqlString(column.name);
+    ASSIGN_OR_RETURN(auto invalid,
+                     Run(std::string("SELECT i FROM ") + kActionsTable +
+                             " WHERE NOT CASE WHEN json_valid(line) AND json_type(line) = 'OBJECT' "
+                             "THEN CASE WHEN len(json_keys(line)) = 1 AND json_keys(line)[1] IN (" +
+                             kinds +
+                             ") THEN json_type(json_extract(line, json_keys(line)[1])) = 'OBJECT' "
+                             "ELSE false END ELSE false END ORDER BY i LIMIT 1",
+                         StatusCode::kInvalidArgument, context));
+    if (invalid->RowCount() > 0) {
+      const int64_t index = invalid->GetValue(0, 0).GetValue<int64_t>();
+      return Status::InvalidArgument("checkpoint action #" + std::to_string(index) +
+                                     " is not a txn, add, remove, metaData, protocol or "
+                                     "commitInfo object: " +
+                                     actions[index].substr(0, 200));
+    }
+
+    std::string structure = "{";
+    std::string columns;
+    for (const ActionColumn& column : kActionColumns) {
+      if (structure.size() > 1) {
+        structure += ",";
+        columns += ", ";
+      }
+      structure += "\"" + std::string(column.name) + "\":\"" + column.sql_type + "\"";
+      columns += "a." + SqlIdentifier(column.name) + " AS " + SqlIdentifier(column.name);
+    }
+    structure += "}";
+    // from_json, unlike a JSON cast, ignores fields the schema lacks (e.g. a
+    // deletionVector), which a checkpoint of this schema cannot hold anyway.
+    return Exec("COPY (SELECT " + columns + " FROM (SELECT i, from_json(line, " +
+                    SqlString(structure) + ") AS a FROM " + kActionsTable +
+                    " WHERE json_keys(line)[1] <> 'commitInfo') ORDER BY i) TO " +
+                    SqlString(tmp_path) + " (FORMAT parquet)",
+                StatusCode::kInvalidArgument, context);
+  }
+
+  Status ReadCheckpointInto(const std::string& path, std::vector<std::string>& actions) {
+    const std::string context = path + " is not a readable checkpoint";
+    const std::string source = "read_parquet(" + SqlString(path) + ")";
+    ASSIGN_OR_RETURN(auto probe,
+                     Run("SELECT * FROM " + source + " LIMIT 0", StatusCode::kCorruption, context));
+
+    // One JSON text per action column the file has. The *_parsed fields
+    // (stats_parsed, partitionValues_parsed) repeat the text fields in typed
+    // form and have no place in a commit-file action.
+    std::vector<std::string> selects;
+    for (const ActionColumn& column : kActionColumns) {
+      size_t index = 0;
+      while (index < probe->names.size() && probe->names[index] != column.name) ++index;
+      if (index == probe->names.size()) continue;
+      const duckdb::LogicalType& type = probe->types[index];
+      if (type.id() != duckdb::LogicalTypeId::STRUCT) {
+        return Status::Corruption(context + ": column " + column.name + " is not a struct");
+      }
+      const std::string name = SqlIdentifier(column.name);
+      std::string fields;
+      std::string condition = name + " IS NOT NULL";
+      for (const auto& [field, field_type] : duckdb::StructType::GetChildTypes(type)) {
+        if (field.ends_with("_parsed")) continue;
+        if (field == column.key_field) {
+          condition += " AND struct_extract(" + name + ", " + SqlString(field) + ") IS NOT NULL";
+        }
+        fields += (fields.empty() ? "" : ", ") + SqlIdentifier(field) + " := struct_extract(" +
+                  name + ", " + SqlString(field) + ")";
+      }
+      if (fields.empty()) continue;
+      selects.push_back("CASE WHEN " + condition + " THEN " +
+                        SqlString("{\"" + std::string(column.name) + "\":") +
+                        " || CAST(to_json(struct_pack(" + fields + ")) AS VARCHAR) || '}' END");
+    }
+    if (selects.empty()) return Status::OK();
+
+    std::string sql = "SELECT ";
+    for (size_t i = 0; i < selects.size(); ++i) sql += (i ? ", " : "") + selects[i];
+    ASSIGN_OR_RETURN(auto result, Run(sql + " FROM " + source, StatusCode::kCorruption, context));
+    // Row order, then column order within a row: the order a reader of the
+    // file would see the actions in.
+    return ForEachRow(
+        *result, [&](const std::vector<const char*>& values, const std::vector<uint32_t>& sizes) {
+          for (size_t c = 0; c < values.size(); ++c) {
+            if (values[c]) actions.emplace_back(values[c], sizes[c]);
+          }
+        });
+  }
+
+  Status Scan(const ScanSpec& spec, std::ostream& out) {
+    // Map every type first so that a bad schema fails before any I/O.
+    std::vector<std::string> sql_types;
+    std::string header;
+    for (const ColumnSpec& column : spec.columns) {
+      auto type = DeltaTypeToSql(column.delta_type);
+      if (!type.ok()) return type.status().WithContext("column " + column.name);
+      sql_types.push_back(*type);
+      if (!header.empty()) header += ',';
+      AppendCsvField(column.name, header);
+    }
+    header += '\n';
+    if (spec.files.empty()) return WriteOut(header, out);
+
+    const std::string context = "cannot scan the table's Parquet files";
+    std::vector<std::string> paths;
+    for (const ScanFile& file : spec.files) paths.push_back(file.path);
+    const std::string source = "read_parquet(" + PathList(paths) + ", union_by_name = true) AS d";
+    ASSIGN_OR_RETURN(auto probe,
+                     Run("SELECT * FROM " + source + " LIMIT 0", StatusCode::kCorruption, context));
+    // DuckDB binds names case-insensitively, so the presence test does too.
+    auto in_files = [&](const std::string& name) {
+      for (const std::string& have : probe->names) {
+        if (duckdb::StringUtil::CIEquals(have, name)) return true;
+      }
+      return false;
+    };
+    // Only now, when every file has opened as Parquet, does output begin.
+    RETURN_IF_ERROR(WriteOut(header, out));
+
+    // Partition values join by the file's position in the list, through a
+    // scratch table: one row per file, one text column per partition column.
+    std::vector<std::string> exprs;
+    std::vector<const ColumnSpec*> partition_columns;
+    for (size_t c = 0; c < spec.columns.size(); ++c) {
+      const ColumnSpec& column = spec.columns[c];
+      std::string value;
+      if (column.is_partition) {
+        // Delta writers use "" as well as null for a null partition value.
+        value = "NULLIF(p.p" + std::to_string(partition_columns.size()) + ", '')";
+        // A binary partition value is the bytes themselves as text, while a
+        // text-to-BLOB cast would expect \xNN escapes.
+        if (sql_types[c] == "BLOB") value = "encode(" + value + ")";
+        partition_columns.push_back(&column);
+      } else if (in_files(column.name)) {
+        value = "d." + SqlIdentifier(column.name);
+      } else {
+        value = "NULL";
+      }
+      exprs.push_back("CAST(CAST(" + value + " AS " + sql_types[c] + ") AS VARCHAR)");
+    }
+    std::string sql = "SELECT ";
+    for (size_t i = 0; i < exprs.size(); ++i) sql += (i ? ", " : "") + exprs[i];
+    if (exprs.empty()) sql += "NULL";
+    sql += " FROM " + source;
+    if (!partition_columns.empty()) {
+      RETURN_IF_ERROR(FillPartitionTable(spec.files, partition_columns, context));
+      sql += std::string(" JOIN ") + kPartitionsTable + " AS p ON d.file_index = p.file_index";
+    }
+
+    auto result = con_->SendQuery(sql);
+    if (result->HasError()) {
+      return FromDuckDb(result->GetErrorObject(), StatusCode::kCorruption, context);
+    }
+    std::string line;
+    RETURN_IF_ERROR(ForEachRow(
+        *result, [&](const std::vector<const char*>& values, const std::vector<uint32_t>& sizes) {
+          if (exprs.empty()) return;  // no columns: nothing to print for the row
+          line.clear();
+          for (size_t c = 0; c < values.size(); ++c) {
+            if (c) line += ',';
+            if (values[c]) AppendCsvField(std::string_view(values[c], sizes[c]), line);
+          }
+          line += '\n';
+          out.write(line.data(), static_cast<std::streamsize>(line.size()));
+        }));
+    return out ? Status::OK() : Status::IOError("cannot write the CSV output");
+  }
+
+  Status FillPartitionTable(const std::vector<ScanFile>& files,
+                            const std::vector<const ColumnSpec*>& partition_columns,
+                            const std::string& context) {
+    std::string create =
+        std::string("CREATE OR REPLACE TABLE ") + kPartitionsTable + " (file_index UBIGINT";
+    for (size_t i = 0; i < partition_columns.size(); ++i) {
+      create += ", p" + std::to_string(i) + " VARCHAR";
+    }
+    RETURN_IF_ERROR(Exec(create + ")", StatusCode::kInternal, context));
+    duckdb::Appender appender(*con_, kPartitionsTable);
+    for (size_t f = 0; f < files.size(); ++f) {
+      appender.BeginRow();
+      appender.Append<uint64_t>(f);
+      for (const ColumnSpec* column : partition_columns) {
+        auto it = files[f].partition_values.find(column->name);
+        if (it == files[f].partition_values.end() || !it->second) {
+          appender.Append<std::nullptr_t>(nullptr);
+        } else {
+          appender.Append(it->second->data(), static_cast<uint32_t>(it->second->size()));
+        }
+      }
+      appender.EndRow();
+    }
+    appender.Close();
+    return Status::OK();
+  }
+
+  // Calls `row` for each row of a result whose columns are all VARCHAR, with a
+  // pointer per column (nullptr for NULL) valid only during the call.
+  Status ForEachRow(duckdb::QueryResult& result,
+                    const std::function<void(const std::vector<const char*>&,
+                                             const std::vector<uint32_t>&)>& row) {
+    const size_t width = result.types.size();
+    std::vector<duckdb::UnifiedVectorFormat> formats(width);
+    std::vector<const char*> values(width);
+    std::vector<uint32_t> sizes(width);
+    while (auto chunk = result.Fetch()) {
+      if (chunk->size() == 0) break;
+      for (size_t c = 0; c < width; ++c) chunk->data[c].ToUnifiedFormat(chunk->size(), formats[c]);
+      for (duckdb::idx_t r = 0; r < chunk->size(); ++r) {
+        for (size_t c = 0; c < width; ++c) {
+          const duckdb::idx_t index = formats[c].sel->get_index(r);
+          if (!formats[c].validity.RowIsValid(index)) {
+            values[c] = nullptr;
+            continue;
+          }
+          const duckdb::string_t& text =
+              duckdb::UnifiedVectorFormat::GetData<duckdb::string_t>(formats[c])[index];
+          values[c] = text.GetData();
+          sizes[c] = text.GetSize();
+        }
+        row(values, sizes);
+      }
+    }
+    if (result.HasError()) {
+      return FromDuckDb(result.GetErrorObject(), StatusCode::kCorruption, "cannot read a result");
+    }
+    return Status::OK();
+  }
+
+  std::unique_ptr<duckdb::DuckDB> db_;
+  std::unique_ptr<duckdb::Connection> con_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ParquetEngine>> OpenParquetEngine() {
+  std::unique_ptr<ParquetEngine> engine;
+  RETURN_IF_ERROR(Guard(StatusCode::kInternal, "cannot open the Parquet engine", [&] {
+    // Nothing may be fetched at run time: the extensions we use are built in.
+    duckdb::DBConfig config;
+    config.SetOptionByName("autoinstall_known_extensions", duckdb::Value::BOOLEAN(false));
+    config.SetOptionByName("autoload_known_extensions", duckdb::Value::BOOLEAN(false));
+    config.SetOptionByName("allow_community_extensions", duckdb::Value::BOOLEAN(false));
+    auto db = std::make_unique<duckdb::DuckDB>(nullptr, &config);
+    auto con = std::make_unique<duckdb::Connection>(*db);
+    // UTC so that TIMESTAMPTZ text does not depend on the host; then freeze the
+    // settings so that no SQL we build can loosen them.
+    for (const char* setting : {"SET TimeZone = 'UTC'", "SET enable_progress_bar = false",
+                                "SET lock_configuration = true"}) {
+      auto result = con->Query(setting);
+      if (result->HasError()) {
+        return FromDuckDb(result->GetErrorObject(), StatusCode::kInternal,
+                          "cannot configure the Parquet engine");
+      }
+    }
+    engine = std::make_unique<DuckDbEngine>(std::move(db), std::move(con));
+    return Status::OK();
+  }));
+  return engine;
+}
+
+}  // namespace pond
