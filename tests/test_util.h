@@ -8,21 +8,21 @@
 
 #include "util/status.h"
 
-#define ASSERT_OK(expr)                                  \
-  do {                                                   \
-    ::pond::Status _s = (expr);                          \
+#define ASSERT_OK(expr)                                     \
+  do {                                                      \
+    ::pond::Status _s = (expr);                             \
     ASSERT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
   } while (0)
 
-#define EXPECT_OK(expr)                                  \
-  do {                                                   \
-    ::pond::Status _s = (expr);                          \
+#define EXPECT_OK(expr)                                     \
+  do {                                                      \
+    ::pond::Status _s = (expr);                             \
     EXPECT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
   } while (0)
 
-#define POND_TEST_ASSIGN_IMPL(tmp, lhs, expr)                              \
-  auto tmp = (expr);                                                       \
-  ASSERT_TRUE(tmp.ok()) << #expr << ": " << tmp.status().ToString();       \
+#define POND_TEST_ASSIGN_IMPL(tmp, lhs, expr)                        \
+  auto tmp = (expr);                                                 \
+  ASSERT_TRUE(tmp.ok()) << #expr << ": " << tmp.status().ToString(); \
   lhs = std::move(tmp).value()
 
 #define ASSERT_OK_AND_ASSIGN(lhs, expr) \

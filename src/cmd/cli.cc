@@ -1,20 +1,31 @@
 #include "cmd/cli.h"
 
 #include <CLI/CLI.hpp>
-#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
+#include "cmd/commands.h"
 #include "cmd/version.h"
 
 namespace pond {
-
 int RunCli(int argc, char** argv) {
+  Context ctx;
+  if (const char* env = std::getenv("POND")) ctx.global.pond_dir = env;
+
   CLI::App app{"pond: a local-first data lake for time series, on Delta Lake and DuckDB"};
   app.set_version_flag("--version", std::string("pond ") + kPondVersion);
   app.require_subcommand(0, 1);
+  app.add_option("--pond", ctx.global.pond_dir, "the pond directory (default: $POND)");
+  app.add_flag("-v,--verbose", ctx.global.verbose, "print performance counters to stderr");
+  app.add_option("--as-of", ctx.global.as_of, "read the pond as it was at transaction N")
+      ->check(CLI::PositiveNumber);
+  AddCatCommand(app, ctx);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
@@ -22,9 +33,14 @@ int RunCli(int argc, char** argv) {
     std::cerr << "pond: " << e.what() << " (see pond --help)\n";
     return kExitUsage;
   }
-  if (app.get_subcommands().empty()) {
+  if (!ctx.ran) {
     std::cout << app.help();
     return kExitOk;
+  }
+  std::cout.flush();
+  if (!ctx.status.ok()) {
+    std::cerr << "pond: " << ctx.status.message() << "\n";
+    return kExitFailure;
   }
   return kExitOk;
 }

@@ -1,0 +1,138 @@
+#include "delta/table.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "delta/log_files.h"
+#include "util/id.h"
+#include "util/time.h"
+
+namespace pond::delta {
+namespace {
+
+Action MakeCommitInfo(const CommitOptions& options, int64_t now_ms) {
+  nlohmann::json info = {{"timestamp", now_ms},
+                         {"operation", options.operation},
+                         {"operationParameters", nlohmann::json::object()},
+                         {"isBlindAppend", options.blind_append},
+                         {"engineInfo", "DuckPond/0.1.0"}};
+  if (!options.extra_commit_info.empty()) {
+    auto extra = nlohmann::json::parse(options.extra_commit_info, nullptr, false);
+    if (extra.is_object()) info.update(extra);
+  }
+  return Action::Of(CommitInfo{info.dump()});
+}
+
+bool ChangesTable(const std::vector<Action>& actions) {
+  for (const Action& a : actions) {
+    if (a.kind == Action::Kind::kProtocol || a.kind == Action::Kind::kMetadata) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+DeltaTable::DeltaTable(ObjectStore& store, TableOptions options)
+    : store_(store), options_(options) {}
+
+Result<int64_t> DeltaTable::Create(const Metadata& metadata, std::vector<Action> actions,
+                                   const CommitOptions& options) {
+  std::vector<Action> all;
+  all.reserve(actions.size() + 3);
+  all.push_back(MakeCommitInfo(options, NowMillis()));
+  all.push_back(Action::Of(Protocol{1, 2}));
+  all.push_back(Action::Of(metadata));
+  for (Action& a : actions) all.push_back(std::move(a));
+  Status st = store_.PutIfAbsent(CommitKey(0), SerializeCommit(all));
+  if (st.IsAlreadyExists()) return Status::AlreadyExists("a Delta table already exists here");
+  RETURN_IF_ERROR(st);
+  return 0;
+}
+
+Result<int64_t> DeltaTable::Commit(int64_t read_version, std::vector<Action> actions,
+                                   const CommitOptions& options) {
+  int64_t version = read_version + 1;
+  for (int attempt = 0;; ++attempt) {
+    auto committed = CommitAt(version, actions, options);
+    if (committed.ok() || !committed.status().IsConflict()) return committed;
+    if (!options.blind_append || attempt >= options.max_retries) return committed;
+    // Another writer owns `version`. A blind append commutes with it unless it
+    // changed the protocol or metadata.
+    ASSIGN_OR_RETURN(std::string text, store_.Get(CommitKey(version)));
+    auto rival = ParseCommit(text);
+    if (!rival.ok() || ChangesTable(*rival)) {
+      return Status::Conflict("another writer changed the table's metadata at version " +
+                              std::to_string(version));
+    }
+    ++version;
+  }
+}
+
+Result<int64_t> DeltaTable::CommitAt(int64_t version, std::vector<Action> actions,
+                                     const CommitOptions& options) {
+  std::vector<Action> all;
+  all.reserve(actions.size() + 1);
+  all.push_back(MakeCommitInfo(options, NowMillis()));
+  for (Action& a : actions) all.push_back(std::move(a));
+  Status st = store_.PutIfAbsent(CommitKey(version), SerializeCommit(all));
+  if (st.IsAlreadyExists()) {
+    return Status::Conflict("another writer committed version " + std::to_string(version) +
+                            " first");
+  }
+  RETURN_IF_ERROR(st);
+  MaybeCheckpoint(version);
+  return version;
+}
+
+void DeltaTable::MaybeCheckpoint(int64_t version) {
+  if (options_.checkpoint_interval <= 0 || version % options_.checkpoint_interval != 0) return;
+  auto snapshot = LoadSnapshot(version);
+  last_checkpoint_status_ = snapshot.ok() ? WriteCheckpoint(*snapshot) : snapshot.status();
+}
+
+Result<Snapshot> DeltaTable::LoadSnapshot(std::optional<int64_t> version) {
+  return delta::LoadSnapshot(store_, engine_, version);
+}
+
+Status DeltaTable::WriteCheckpoint(const Snapshot& snapshot) {
+  ASSIGN_OR_RETURN(ParquetEngine * engine, engine_.Get());
+  std::vector<Action> actions =
+      snapshot.CheckpointActions(NowMillis() - options_.tombstone_retention_millis);
+  std::vector<std::string> lines;
+  lines.reserve(actions.size());
+  for (const Action& a : actions) lines.push_back(SerializeAction(a));
+
+  // The engine writes a host file; it is then streamed into the store, which
+  // publishes it atomically.
+  std::string tmp =
+      (std::filesystem::temp_directory_path() / ("pond-checkpoint-" + NewUuidV7() + ".parquet"))
+          .string();
+  Status st = engine->WriteCheckpoint(lines, tmp);
+  if (st.ok()) {
+    st = [&]() -> Status {
+      ASSIGN_OR_RETURN(auto out, store_.OpenWrite(CheckpointKey(snapshot.version), false));
+      FILE* f = std::fopen(tmp.c_str(), "rb");
+      if (!f) return Status::IOError("cannot read the checkpoint the engine wrote");
+      std::string buf(1 << 20, '\0');
+      size_t n;
+      Status append;
+      while (append.ok() && (n = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
+        append = out->Append(std::string_view(buf.data(), n));
+      }
+      std::fclose(f);
+      RETURN_IF_ERROR(append);
+      return out->Commit();
+    }();
+  }
+  std::error_code ec;
+  std::filesystem::remove(tmp, ec);
+  RETURN_IF_ERROR(st);
+  CheckpointFiles cp;
+  cp.version = snapshot.version;
+  cp.parts[1] = CheckpointKey(snapshot.version);
+  return WriteLastCheckpoint(store_, cp, static_cast<int64_t>(actions.size()));
+}
+
+}  // namespace pond::delta
