@@ -47,6 +47,56 @@ constexpr ActionColumn kActionColumns[] = {
 // Scratch tables live in the engine's private in-memory database.
 constexpr char kActionsTable[] = "pond_checkpoint_actions";
 constexpr char kPartitionsTable[] = "pond_scan_partitions";
+constexpr char kRowsTable[] = "pond_rows";
+
+const char* CellSqlType(CellType type) {
+  switch (type) {
+    case CellType::kInt64:
+      return "BIGINT";
+    case CellType::kDouble:
+      return "DOUBLE";
+    case CellType::kBool:
+      return "BOOLEAN";
+    case CellType::kString:
+      return "VARCHAR";
+    case CellType::kBinary:
+      return "BLOB";
+    case CellType::kTimestamp:
+      return "TIMESTAMPTZ";
+  }
+  return "VARCHAR";
+}
+
+// The DuckDB value of one cell; InvalidArgument when it does not fit `type`.
+Result<duckdb::Value> CellValue(const Cell& cell, CellType type) {
+  if (std::holds_alternative<std::monostate>(cell)) return duckdb::Value();
+  switch (type) {
+    case CellType::kInt64:
+      if (auto* v = std::get_if<int64_t>(&cell)) return duckdb::Value::BIGINT(*v);
+      break;
+    case CellType::kTimestamp:
+      if (auto* v = std::get_if<int64_t>(&cell)) {
+        return duckdb::Value::TIMESTAMPTZ(duckdb::timestamp_tz_t(*v));
+      }
+      break;
+    case CellType::kDouble:
+      if (auto* v = std::get_if<double>(&cell)) return duckdb::Value::DOUBLE(*v);
+      break;
+    case CellType::kBool:
+      if (auto* v = std::get_if<bool>(&cell)) return duckdb::Value::BOOLEAN(*v);
+      break;
+    case CellType::kString:
+      if (auto* v = std::get_if<std::string>(&cell)) return duckdb::Value(*v);
+      break;
+    case CellType::kBinary:
+      if (auto* v = std::get_if<std::string>(&cell)) {
+        return duckdb::Value::BLOB(reinterpret_cast<duckdb::const_data_ptr_t>(v->data()),
+                                   v->size());
+      }
+      break;
+  }
+  return Status::InvalidArgument("a cell does not match its column's type");
+}
 
 // Maps a DuckDB error to a Status. I/O failures keep their own codes; mistakes
 // in our SQL are Internal; anything else is about the data, so it gets
@@ -133,6 +183,28 @@ class DuckDbEngine final : public ParquetEngine {
     RETURN_IF_ERROR(Guard(StatusCode::kCorruption, path + " is not a readable checkpoint",
                           [&] { return ReadCheckpointInto(path, actions); }));
     return actions;
+  }
+
+  Status WriteRows(const RowBatch& batch, const std::string& dest_path) override {
+    const std::string tmp_path = dest_path + ".tmp";
+    Status status = Guard(StatusCode::kInvalidArgument, "cannot write Parquet file " + dest_path,
+                          [&] { return WriteRowsTo(batch, tmp_path); });
+    std::error_code ec;
+    if (status.ok()) {
+      std::filesystem::rename(tmp_path, dest_path, ec);
+      if (ec) status = Status::IOError("cannot rename " + tmp_path + ": " + ec.message());
+    }
+    if (!status.ok()) std::filesystem::remove(tmp_path, ec);
+    DropScratchTable(kRowsTable);
+    return status;
+  }
+
+  Result<RowBatch> ReadRows(const std::vector<std::string>& paths,
+                            const std::vector<RowColumn>& columns, bool with_file_index) override {
+    RowBatch batch;
+    RETURN_IF_ERROR(Guard(StatusCode::kCorruption, "cannot read Parquet rows",
+                          [&] { return ReadRowsInto(paths, columns, with_file_index, batch); }));
+    return batch;
   }
 
   Status ScanToCsv(const ScanSpec& spec, std::ostream& out) override {
@@ -271,6 +343,83 @@ class DuckDbEngine final : public ParquetEngine {
             if (values[c]) actions.emplace_back(values[c], sizes[c]);
           }
         });
+  }
+
+  Status WriteRowsTo(const RowBatch& batch, const std::string& tmp_path) {
+    const std::string context = "cannot write Parquet file " + tmp_path;
+    std::string create = std::string("CREATE OR REPLACE TABLE ") + kRowsTable + " (";
+    for (size_t c = 0; c < batch.columns.size(); ++c) {
+      create += (c ? ", " : "") + SqlIdentifier(batch.columns[c].name) + " " +
+                CellSqlType(batch.columns[c].type);
+    }
+    RETURN_IF_ERROR(Exec(create + ")", StatusCode::kInternal, context));
+    {
+      duckdb::Appender appender(*con_, kRowsTable);
+      for (const auto& row : batch.rows) {
+        if (row.size() != batch.columns.size()) {
+          return Status::InvalidArgument("a row has " + std::to_string(row.size()) + " cells for " +
+                                         std::to_string(batch.columns.size()) + " columns");
+        }
+        appender.BeginRow();
+        for (size_t c = 0; c < row.size(); ++c) {
+          ASSIGN_OR_RETURN(duckdb::Value v, CellValue(row[c], batch.columns[c].type));
+          appender.Append(v);
+        }
+        appender.EndRow();
+      }
+      appender.Close();
+    }
+    return Exec(std::string("COPY ") + kRowsTable + " TO " + SqlString(tmp_path) +
+                    " (FORMAT parquet, COMPRESSION zstd)",
+                StatusCode::kInvalidArgument, context);
+  }
+
+  Status ReadRowsInto(const std::vector<std::string>& paths, const std::vector<RowColumn>& columns,
+                      bool with_file_index, RowBatch& batch) {
+    batch.columns.clear();
+    if (with_file_index) batch.columns.push_back({"file_index", CellType::kInt64});
+    for (const RowColumn& c : columns) batch.columns.push_back(c);
+    if (paths.empty()) return Status::OK();
+    std::string sql = "SELECT ";
+    if (with_file_index) sql += "CAST(file_index AS BIGINT), ";
+    for (size_t c = 0; c < columns.size(); ++c) {
+      std::string name = SqlIdentifier(columns[c].name);
+      sql += (c ? ", " : "") +
+             (columns[c].type == CellType::kTimestamp ? "epoch_us(" + name + ")" : name);
+    }
+    sql += " FROM read_parquet(" + PathList(paths) + ", file_row_number = true)";
+    sql += " ORDER BY file_index, file_row_number";
+    ASSIGN_OR_RETURN(auto result, Run(sql, StatusCode::kCorruption, "cannot read Parquet rows"));
+    const auto& types = batch.columns;
+    for (duckdb::idx_t r = 0; r < result->RowCount(); ++r) {
+      std::vector<Cell> row;
+      row.reserve(types.size());
+      for (size_t c = 0; c < types.size(); ++c) {
+        duckdb::Value v = result->GetValue(c, r);
+        if (v.IsNull()) {
+          row.emplace_back(std::monostate());
+          continue;
+        }
+        switch (types[c].type) {
+          case CellType::kInt64:
+          case CellType::kTimestamp:
+            row.emplace_back(v.GetValue<int64_t>());
+            break;
+          case CellType::kDouble:
+            row.emplace_back(v.GetValue<double>());
+            break;
+          case CellType::kBool:
+            row.emplace_back(v.GetValue<bool>());
+            break;
+          case CellType::kString:
+          case CellType::kBinary:
+            row.emplace_back(duckdb::StringValue::Get(v));
+            break;
+        }
+      }
+      batch.rows.push_back(std::move(row));
+    }
+    return Status::OK();
   }
 
   Status Scan(const ScanSpec& spec, std::ostream& out) {

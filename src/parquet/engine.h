@@ -13,6 +13,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "util/status.h"
@@ -42,6 +43,21 @@ struct ScanSpec {
   std::vector<ScanFile> files;      // may be empty: the result has a header and no rows
 };
 
+// Rows of a small fixed schema, for files DuckPond writes itself (the pond's
+// operation log). Timestamps are microseconds since the epoch, UTC.
+enum class CellType { kInt64, kDouble, kBool, kString, kBinary, kTimestamp };
+using Cell = std::variant<std::monostate, int64_t, double, bool, std::string>;  // monostate: NULL
+
+struct RowColumn {
+  std::string name;
+  CellType type;
+};
+
+struct RowBatch {
+  std::vector<RowColumn> columns;
+  std::vector<std::vector<Cell>> rows;  // each row has one cell per column
+};
+
 class ParquetEngine {
  public:
   virtual ~ParquetEngine() = default;
@@ -65,6 +81,20 @@ class ParquetEngine {
   // Data columns missing from a file are NULL; partition values are cast from
   // text to the column's type. Corruption when a file is not readable Parquet.
   virtual Status ScanToCsv(const ScanSpec& spec, std::ostream& out) = 0;
+
+  // Writes `batch` to the host file `dest_path` as one Parquet file (zstd),
+  // with the column types of `batch.columns` (timestamps as TIMESTAMP adjusted
+  // to UTC). The file is complete or absent. InvalidArgument when a cell does
+  // not match its column's type.
+  virtual Status WriteRows(const RowBatch& batch, const std::string& dest_path) = 0;
+
+  // Reads `columns` from the Parquet files at `paths`, in file order and row
+  // order within a file. With `with_file_index`, each row starts with an extra
+  // kInt64 cell: the index in `paths` of the file it came from. Corruption when
+  // a file is not readable Parquet or lacks a column.
+  virtual Result<RowBatch> ReadRows(const std::vector<std::string>& paths,
+                                    const std::vector<RowColumn>& columns,
+                                    bool with_file_index) = 0;
 };
 
 // Opens an in-memory engine with no external access beyond the files it is given.

@@ -1,0 +1,72 @@
+#include <gtest/gtest.h>
+
+#include "duckdb.hpp"
+#include "parquet/engine.h"
+#include "test_util.h"
+
+namespace pond {
+namespace {
+
+RowBatch SampleBatch() {
+  RowBatch b;
+  b.columns = {{"id", CellType::kString}, {"n", CellType::kInt64},     {"x", CellType::kDouble},
+               {"ok", CellType::kBool},   {"blob", CellType::kBinary}, {"t", CellType::kTimestamp}};
+  b.rows.push_back({std::string("a"), int64_t{1}, 1.5, true, std::string("\0\x01\xff", 3),
+                    int64_t{1700000000123456}});
+  b.rows.push_back(
+      {std::string("b"), std::monostate(), std::monostate(), false, std::monostate(), int64_t{-5}});
+  return b;
+}
+
+TEST(RowsTest, WriteThenReadRoundTrips) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto engine, OpenParquetEngine());
+  std::string f1 = dir.path() + "/one.parquet", f2 = dir.path() + "/two.parquet";
+  ASSERT_OK(engine->WriteRows(SampleBatch(), f1));
+  RowBatch second = SampleBatch();
+  second.rows.pop_back();
+  ASSERT_OK(engine->WriteRows(second, f2));
+  ASSERT_OK_AND_ASSIGN(RowBatch back, engine->ReadRows({f2, f1}, SampleBatch().columns, true));
+  ASSERT_EQ(back.rows.size(), 3u);
+  EXPECT_EQ(std::get<int64_t>(back.rows[0][0]), 0);  // file index
+  EXPECT_EQ(std::get<int64_t>(back.rows[1][0]), 1);
+  EXPECT_EQ(back.rows[1][1], Cell(std::string("a")));
+  EXPECT_EQ(back.rows[1][5], Cell(std::string("\0\x01\xff", 3)));
+  EXPECT_EQ(back.rows[1][6], Cell(int64_t{1700000000123456}));
+  EXPECT_EQ(back.rows[2][2], Cell(std::monostate()));
+  EXPECT_EQ(back.rows[2][4], Cell(false));
+  EXPECT_EQ(back.rows[2][6], Cell(int64_t{-5}));
+
+  // A plain DuckDB reads the file with the declared types.
+  duckdb::DuckDB db(nullptr);
+  duckdb::Connection con(db);
+  auto r = con.Query("SELECT typeof(n), typeof(t), typeof(blob), count(*) OVER () FROM '" + f1 +
+                     "' LIMIT 1");
+  ASSERT_FALSE(r->HasError()) << r->GetError();
+  EXPECT_EQ(r->GetValue(0, 0).ToString(), "BIGINT");
+  EXPECT_EQ(r->GetValue(1, 0).ToString(), "TIMESTAMP WITH TIME ZONE");
+  EXPECT_EQ(r->GetValue(2, 0).ToString(), "BLOB");
+  EXPECT_EQ(r->GetValue(3, 0).GetValue<int64_t>(), 2);
+}
+
+TEST(RowsTest, BadCellsAndBadFilesAreErrors) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto engine, OpenParquetEngine());
+  RowBatch bad = SampleBatch();
+  bad.rows[0][1] = std::string("not a number");
+  EXPECT_EQ(engine->WriteRows(bad, dir.path() + "/bad.parquet").code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/bad.parquet"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/bad.parquet.tmp"));
+  std::string junk = dir.path() + "/junk.parquet";
+  FILE* f = std::fopen(junk.c_str(), "w");
+  std::fputs("definitely not parquet", f);
+  std::fclose(f);
+  auto read = engine->ReadRows({junk}, SampleBatch().columns, false);
+  EXPECT_FALSE(read.ok());
+  // The engine stays usable after errors.
+  ASSERT_OK(engine->WriteRows(SampleBatch(), dir.path() + "/good.parquet"));
+}
+
+}  // namespace
+}  // namespace pond
