@@ -7,6 +7,12 @@
 // components joined by '/'). Literal components have no wildcard; "\" escapes
 // the next character.
 //
+// Details: a character is a UTF-8 code point (a byte that is not valid UTF-8
+// counts as one character); '*' and '?' match a leading '.' too. In a class,
+// '^' negates like '!', a ']' right after '[' or '[!' is a member, '-' first
+// or last is a member, and "\" escapes; "[]", "[!]" and a reversed range
+// such as "[z-a]" are malformed.
+//
 // Example: "/sensors/*/temp.series" matches "/sensors/north/temp.series" with
 // captures {"north"}.
 #pragma once
@@ -31,7 +37,8 @@ class GlobPattern {
  public:
   // Compiles `pattern` (absolute or relative; no normalization of "."/".."
   // beyond dropping empty and "." components). InvalidArgument for a malformed
-  // pattern, e.g. an unclosed '[' or a "**" inside a component ("a**b").
+  // pattern, e.g. an unclosed '[' or a "**" inside a component ("a**b"), and
+  // for an empty one.
   static Result<GlobPattern> Compile(std::string_view pattern);
 
   const std::vector<GlobComponent>& components() const { return components_; }
@@ -40,7 +47,10 @@ class GlobPattern {
   bool is_literal() const;
 
   // Matches a whole path given as components. On a match returns the
-  // captures, one per wildcard or "**" component in order.
+  // captures, one per wildcard or "**" component in order. When several
+  // splits match, an earlier "**" takes as many components as it can.
+  // At most one component match per (pattern, path) component pair, however
+  // many "**" the pattern has.
   std::optional<std::vector<std::string>> Match(const std::vector<std::string>& path) const;
 
  private:
@@ -49,7 +59,8 @@ class GlobPattern {
 };
 
 // True when the single component `name` matches the wildcard `pattern`
-// (the component syntax above; no '/').
+// (the component syntax above; no '/'). A malformed pattern is matched
+// leniently: an unclosed '[' or a trailing "\" stands for itself.
 bool MatchComponent(std::string_view pattern, std::string_view name);
 
 }  // namespace pond::tinyfs

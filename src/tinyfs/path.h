@@ -25,11 +25,13 @@ inline bool IsAbsolute(std::string_view path) { return !path.empty() && path[0] 
 // Joins components into an absolute path: {} -> "/", {"a","b"} -> "/a/b".
 std::string JoinPath(const std::vector<std::string>& components);
 
-// `base` + "/" + `name`, without doubling the slash at the root.
+// `base` + "/" + `name`, without doubling the slash at the root (or after any
+// trailing slash of `base`). An empty `base` yields `name` alone.
 std::string ChildPath(std::string_view base, std::string_view name);
 
 // Lexically normalizes an absolute path: "." and empty parts dropped, ".."
-// pops (and stays at the root). "/a/./b/../c/" -> "/a/c".
+// pops (and stays at the root). "/a/./b/../c/" -> "/a/c". The result is
+// always absolute: a relative `path` is taken from the root.
 std::string NormalizeAbsolute(std::string_view path);
 
 }  // namespace pond::tinyfs

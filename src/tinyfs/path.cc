@@ -1,0 +1,83 @@
+#include "tinyfs/path.h"
+
+namespace pond::tinyfs {
+namespace {
+
+constexpr size_t kMaxNameBytes = 255;
+
+// `name` in quotes for an error message, with a NUL byte shown as "\0" so the
+// message stays printable.
+std::string Quoted(std::string_view name) {
+  std::string out = "'";
+  for (char c : name) {
+    if (c == '\0') {
+      out += "\\0";
+    } else {
+      out.push_back(c);
+    }
+  }
+  out += "'";
+  return out;
+}
+
+Status InvalidName(std::string_view name, std::string_view why) {
+  return Status::InvalidArgument(Quoted(name) + " is not a valid name: " + std::string(why));
+}
+
+}  // namespace
+
+Status ValidateName(std::string_view name) {
+  if (name.empty()) return Status::InvalidArgument("a name cannot be empty");
+  if (name == "." || name == "..") return InvalidName(name, "it is reserved");
+  if (name.find('/') != std::string_view::npos) return InvalidName(name, "it contains '/'");
+  if (name.find('\0') != std::string_view::npos) return InvalidName(name, "it contains a NUL byte");
+  if (name.size() > kMaxNameBytes) {
+    return InvalidName(name, "it is longer than " + std::to_string(kMaxNameBytes) + " bytes");
+  }
+  return Status::OK();
+}
+
+std::vector<std::string> SplitPath(std::string_view path) {
+  std::vector<std::string> components;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view part = path.substr(start, end - start);
+    if (!part.empty() && part != ".") components.emplace_back(part);
+    start = end + 1;
+  }
+  return components;
+}
+
+std::string JoinPath(const std::vector<std::string>& components) {
+  if (components.empty()) return "/";
+  std::string out;
+  for (const std::string& component : components) {
+    out.push_back('/');
+    out += component;
+  }
+  return out;
+}
+
+std::string ChildPath(std::string_view base, std::string_view name) {
+  if (base.empty()) return std::string(name);
+  std::string out(base);
+  if (out.back() != '/') out.push_back('/');
+  out += name;
+  return out;
+}
+
+std::string NormalizeAbsolute(std::string_view path) {
+  std::vector<std::string> kept;
+  for (std::string& component : SplitPath(path)) {
+    if (component == "..") {
+      if (!kept.empty()) kept.pop_back();
+    } else {
+      kept.push_back(std::move(component));
+    }
+  }
+  return JoinPath(kept);
+}
+
+}  // namespace pond::tinyfs
