@@ -1,0 +1,415 @@
+#include "tinyfs/fs.h"
+
+#include <algorithm>
+#include <deque>
+
+#include "tinyfs/path.h"
+#include "util/id.h"
+
+namespace pond::tinyfs {
+namespace {
+
+constexpr int kMaxSymlinkExpansions = 40;
+
+Node RootNode() { return Node{kRootId, EntryType::kDirectory, "/"}; }
+
+Status NotADirectory(const std::string& path) {
+  return Status::InvalidArgument("'" + path + "' is not a directory");
+}
+
+// `path` without its last component, keeping it absolute or relative.
+std::string ParentText(std::string_view path, const std::vector<std::string>& comps) {
+  std::string out = IsAbsolute(path) ? "/" : "";
+  for (size_t i = 0; i + 1 < comps.size(); ++i) {
+    if (!out.empty() && out.back() != '/') out += '/';
+    out += comps[i];
+  }
+  return out.empty() ? "." : out;
+}
+
+}  // namespace
+
+struct FS::Walk {
+  GlobPattern pattern;
+  std::map<std::string, GlobMatch> matches;
+};
+
+FS::FS(Persistence& persistence) : persistence_(persistence) {}
+
+std::string FS::Absolute(std::string_view path) const {
+  if (IsAbsolute(path)) return NormalizeAbsolute(path);
+  return NormalizeAbsolute(ChildPath(cwd_, path));
+}
+
+Status FS::ChangeDirectory(std::string_view path) {
+  ASSIGN_OR_RETURN(Node node, Resolve(path));
+  if (node.type != EntryType::kDirectory) return NotADirectory(std::string(path));
+  cwd_ = node.path;
+  return Status::OK();
+}
+
+void FS::MountDynamic(const NodeId& dir, std::shared_ptr<DynamicDirectory> dynamic) {
+  dynamic_[dir] = std::move(dynamic);
+}
+
+Result<std::vector<DirEntry>> FS::ReadDirectory(const Node& dir) {
+  if (dir.type != EntryType::kDirectory) return NotADirectory(dir.path);
+  auto it = dynamic_.find(dir.id);
+  if (it == dynamic_.end()) return persistence_.ListDirectory(dir.id);
+  if (std::find(evaluating_.begin(), evaluating_.end(), dir.id) != evaluating_.end()) {
+    return Status::InvalidArgument("dynamic directory '" + dir.path + "' lists itself (a loop)");
+  }
+  evaluating_.push_back(dir.id);
+  auto entries = it->second->Entries(*this);
+  evaluating_.pop_back();
+  if (!entries.ok()) return entries.status().WithContext("dynamic directory '" + dir.path + "'");
+  std::sort(entries->begin(), entries->end(),
+            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  return entries;
+}
+
+Result<std::optional<DirEntry>> FS::LookupEntry(const Node& dir, std::string_view name) {
+  if (!dynamic_.count(dir.id)) return persistence_.Lookup(dir.id, name);
+  ASSIGN_OR_RETURN(std::vector<DirEntry> entries, ReadDirectory(dir));
+  for (DirEntry& e : entries) {
+    if (e.name == name) return std::optional<DirEntry>(std::move(e));
+  }
+  return std::optional<DirEntry>();
+}
+
+Result<std::optional<Node>> FS::ResolveImpl(std::string_view path, bool follow_last,
+                                            bool missing_last_ok, Node* parent_out,
+                                            std::string* name_out) {
+  std::deque<std::string> pending;
+  for (std::string& c : SplitPath(path)) pending.push_back(std::move(c));
+  std::vector<Node> stack{RootNode()};
+  if (!IsAbsolute(path)) {  // relative: walk from the root through the working directory
+    auto cwd_parts = SplitPath(cwd_);
+    pending.insert(pending.begin(), cwd_parts.begin(), cwd_parts.end());
+  }
+  int expansions = 0;
+  while (!pending.empty()) {
+    std::string comp = std::move(pending.front());
+    pending.pop_front();
+    if (comp == "..") {
+      if (stack.size() > 1) stack.pop_back();
+      continue;
+    }
+    const Node dir = stack.back();
+    if (dir.type != EntryType::kDirectory) return NotADirectory(dir.path);
+    ASSIGN_OR_RETURN(std::optional<DirEntry> entry, LookupEntry(dir, comp));
+    const bool last = pending.empty();
+    if (!entry) {
+      if (last && missing_last_ok) {
+        if (parent_out) *parent_out = dir;
+        if (name_out) *name_out = comp;
+        return std::optional<Node>();
+      }
+      return Status::NotFound("'" + ChildPath(dir.path, comp) + "' does not exist");
+    }
+    Node node{entry->child, entry->type, ChildPath(dir.path, comp)};
+    if (node.type == EntryType::kSymlink && (!last || follow_last)) {
+      if (++expansions > kMaxSymlinkExpansions) {
+        return Status::InvalidArgument("too many levels of symbolic links resolving '" +
+                                       std::string(path) + "' (a loop?)");
+      }
+      ASSIGN_OR_RETURN(std::string target, ReadLink(node));
+      auto parts = SplitPath(target);
+      pending.insert(pending.begin(), parts.begin(), parts.end());
+      if (IsAbsolute(target)) stack.resize(1);
+      continue;
+    }
+    if (last) {
+      if (parent_out) *parent_out = dir;
+      if (name_out) *name_out = comp;
+    }
+    stack.push_back(std::move(node));
+  }
+  return std::optional<Node>(stack.back());
+}
+
+Result<Node> FS::Resolve(std::string_view path, bool follow_last) {
+  ASSIGN_OR_RETURN(std::optional<Node> node,
+                   ResolveImpl(path, follow_last, false, nullptr, nullptr));
+  return std::move(*node);
+}
+
+Result<std::optional<Node>> FS::TryResolve(std::string_view path, bool follow_last) {
+  return ResolveImpl(path, follow_last, true, nullptr, nullptr);
+}
+
+Status FS::ResolveParent(std::string_view path, Node* parent, std::string* name) {
+  std::vector<std::string> comps = SplitPath(path);
+  if (comps.empty()) return Status::InvalidArgument("'" + std::string(path) + "' names the root");
+  if (comps.back() == "..") {
+    return Status::InvalidArgument("'" + std::string(path) + "' does not end in a name");
+  }
+  RETURN_IF_ERROR(ValidateName(comps.back()));
+  ASSIGN_OR_RETURN(*parent, Resolve(ParentText(path, comps)));
+  if (parent->type != EntryType::kDirectory) return NotADirectory(parent->path);
+  *name = comps.back();
+  return Status::OK();
+}
+
+Result<Node> FS::Mkdir(std::string_view path, bool parents) {
+  if (parents) {
+    Node dir = RootNode();
+    for (const std::string& comp : SplitPath(Absolute(path))) {
+      RETURN_IF_ERROR(ValidateName(comp));
+      ASSIGN_OR_RETURN(std::optional<Node> next, TryResolve(ChildPath(dir.path, comp)));
+      if (next) {
+        if (next->type != EntryType::kDirectory) {
+          return Status::AlreadyExists("'" + next->path + "' exists and is not a directory");
+        }
+        dir = std::move(*next);
+        continue;
+      }
+      ASSIGN_OR_RETURN(dir, Mkdir(ChildPath(dir.path, comp), false));
+    }
+    return dir;
+  }
+  Node parent;
+  std::string name;
+  RETURN_IF_ERROR(ResolveParent(path, &parent, &name));
+  ASSIGN_OR_RETURN(std::optional<DirEntry> existing, LookupEntry(parent, name));
+  std::string full = ChildPath(parent.path, name);
+  if (existing) return Status::AlreadyExists("'" + full + "' already exists");
+  if (dynamic_.count(parent.id)) {
+    return Status::NotSupported("'" + parent.path + "' is a dynamic directory and cannot change");
+  }
+  NodeId id = NewUuidV7();
+  RETURN_IF_ERROR(persistence_.CreateDirectory(id));
+  RETURN_IF_ERROR(persistence_.InsertEntry(parent.id, {name, id, EntryType::kDirectory}));
+  return Node{id, EntryType::kDirectory, full};
+}
+
+Result<Node> FS::WriteFile(std::string_view path, EntryType type, const ContentRef& content,
+                           const VersionMeta& meta) {
+  if (!IsFile(type)) return Status::InvalidArgument("WriteFile needs a file entry type");
+  Node parent;
+  std::string name;
+  RETURN_IF_ERROR(ResolveParent(path, &parent, &name));
+  if (dynamic_.count(parent.id)) {
+    return Status::NotSupported("'" + parent.path + "' is a dynamic directory and cannot change");
+  }
+  std::string full = ChildPath(parent.path, name);
+  ASSIGN_OR_RETURN(std::optional<DirEntry> existing, LookupEntry(parent, name));
+  if (existing) {
+    if (!IsFile(existing->type)) {
+      return Status::AlreadyExists("'" + full + "' already exists and is a " +
+                                   EntryTypeName(existing->type));
+    }
+    if (existing->type != type) {
+      return Status::InvalidArgument("'" + full + "' is a " + EntryTypeName(existing->type) +
+                                     ", not a " + EntryTypeName(type));
+    }
+    RETURN_IF_ERROR(persistence_.WriteFile(existing->child, parent.id, type, content, meta));
+    return Node{existing->child, type, full};
+  }
+  NodeId id = NewUuidV7();
+  RETURN_IF_ERROR(persistence_.WriteFile(id, parent.id, type, content, meta));
+  RETURN_IF_ERROR(persistence_.InsertEntry(parent.id, {name, id, type}));
+  return Node{id, type, full};
+}
+
+Result<Node> FS::Symlink(std::string_view target, std::string_view link_path) {
+  if (target.empty()) return Status::InvalidArgument("a symlink target cannot be empty");
+  Node parent;
+  std::string name;
+  RETURN_IF_ERROR(ResolveParent(link_path, &parent, &name));
+  std::string full = ChildPath(parent.path, name);
+  ASSIGN_OR_RETURN(std::optional<DirEntry> existing, LookupEntry(parent, name));
+  if (existing) return Status::AlreadyExists("'" + full + "' already exists");
+  NodeId id = NewUuidV7();
+  RETURN_IF_ERROR(persistence_.WriteFile(id, parent.id, EntryType::kSymlink,
+                                         InlineContent(std::string(target)), {}));
+  RETURN_IF_ERROR(persistence_.InsertEntry(parent.id, {name, id, EntryType::kSymlink}));
+  return Node{id, EntryType::kSymlink, full};
+}
+
+Result<std::string> FS::ReadLink(const Node& link) {
+  if (link.type != EntryType::kSymlink) {
+    return Status::InvalidArgument("'" + link.path + "' is not a symlink");
+  }
+  ASSIGN_OR_RETURN(std::vector<NodeVersion> versions, persistence_.Versions(link.id));
+  ASSIGN_OR_RETURN(auto stream, persistence_.OpenContent(link.id, versions.back().version));
+  return ReadAll(*stream);
+}
+
+Result<std::vector<NodeVersion>> FS::Versions(const Node& node) {
+  return persistence_.Versions(node.id);
+}
+
+Result<std::unique_ptr<ReadStream>> FS::OpenFile(const Node& file, std::optional<int64_t> version) {
+  if (!IsFile(file.type)) {
+    return Status::InvalidArgument("'" + file.path + "' is a " + EntryTypeName(file.type) +
+                                   ", not a file");
+  }
+  ASSIGN_OR_RETURN(std::vector<NodeVersion> versions, persistence_.Versions(file.id));
+  int64_t latest = versions.back().version;
+  int64_t v = version.value_or(latest);
+  if (v < 1 || v > latest) {
+    return Status::NotFound("'" + file.path + "' has no version " + std::to_string(v) +
+                            " (it has " + std::to_string(latest) + ")");
+  }
+  return persistence_.OpenContent(file.id, v);
+}
+
+Result<std::string> FS::ReadFile(const Node& file, std::optional<int64_t> version) {
+  ASSIGN_OR_RETURN(auto stream, OpenFile(file, version));
+  return ReadAll(*stream);
+}
+
+Status FS::Remove(std::string_view path, bool recursive) {
+  Node parent;
+  std::string name;
+  RETURN_IF_ERROR(ResolveParent(path, &parent, &name));
+  std::string full = ChildPath(parent.path, name);
+  ASSIGN_OR_RETURN(std::optional<DirEntry> entry, LookupEntry(parent, name));
+  if (!entry) return Status::NotFound("'" + full + "' does not exist");
+  if (entry->type == EntryType::kDirectory && !recursive) {
+    return Status::InvalidArgument("'" + full + "' is a directory (use rm -r)");
+  }
+  if (dynamic_.count(parent.id)) {
+    return Status::NotSupported("'" + parent.path + "' is a dynamic directory and cannot change");
+  }
+  return persistence_.RemoveEntry(parent.id, name);
+}
+
+Status FS::Rename(std::string_view from, std::string_view to) {
+  Node src_parent;
+  std::string src_name;
+  RETURN_IF_ERROR(ResolveParent(from, &src_parent, &src_name));
+  std::string src_path = ChildPath(src_parent.path, src_name);
+  ASSIGN_OR_RETURN(std::optional<DirEntry> entry, LookupEntry(src_parent, src_name));
+  if (!entry) return Status::NotFound("'" + src_path + "' does not exist");
+
+  Node dst_parent;
+  std::string dst_name;
+  ASSIGN_OR_RETURN(std::optional<Node> dst, TryResolve(to));
+  if (dst && dst->type == EntryType::kDirectory) {
+    dst_parent = *dst;
+    dst_name = src_name;
+  } else {
+    RETURN_IF_ERROR(ResolveParent(to, &dst_parent, &dst_name));
+  }
+  std::string dst_path = ChildPath(dst_parent.path, dst_name);
+  ASSIGN_OR_RETURN(std::optional<DirEntry> taken, LookupEntry(dst_parent, dst_name));
+  if (taken) return Status::AlreadyExists("'" + dst_path + "' already exists");
+  if (entry->type == EntryType::kDirectory &&
+      (dst_parent.path == src_path || dst_parent.path.starts_with(src_path + "/"))) {
+    return Status::InvalidArgument("cannot move '" + src_path + "' into itself");
+  }
+  if (dynamic_.count(src_parent.id) || dynamic_.count(dst_parent.id)) {
+    return Status::NotSupported("a dynamic directory cannot change");
+  }
+  RETURN_IF_ERROR(persistence_.RemoveEntry(src_parent.id, src_name));
+  return persistence_.InsertEntry(dst_parent.id, {dst_name, entry->child, entry->type});
+}
+
+Result<std::vector<GlobMatch>> FS::Glob(std::string_view pattern) {
+  std::string text = IsAbsolute(pattern) ? std::string(pattern) : ChildPath(cwd_, pattern);
+  ASSIGN_OR_RETURN(GlobPattern compiled, GlobPattern::Compile(NormalizeAbsolute(text)));
+  Walk walk{std::move(compiled), {}};
+  std::vector<std::string> captures;
+  std::vector<NodeId> chain{kRootId};
+  if (walk.pattern.components().empty()) {
+    EmitMatch(walk, RootNode(), captures);
+  } else {
+    RETURN_IF_ERROR(GlobWalk(walk, RootNode(), 0, captures, chain));
+  }
+  std::vector<GlobMatch> out;
+  out.reserve(walk.matches.size());
+  for (auto& [path, m] : walk.matches) out.push_back(std::move(m));
+  return out;
+}
+
+void FS::EmitMatch(Walk& walk, const Node& node, const std::vector<std::string>& captures) {
+  walk.matches.try_emplace(node.path, GlobMatch{node.path, node, captures});
+}
+
+Status FS::GlobWalk(Walk& walk, const Node& dir, size_t index, std::vector<std::string>& captures,
+                    std::vector<NodeId>& chain) {
+  const auto& comps = walk.pattern.components();
+  const GlobComponent& comp = comps[index];
+  const bool last = index + 1 == comps.size();
+
+  // Goes on matching at the next component from `child` (the entry itself when
+  // the pattern ends; its target directory otherwise).
+  auto step = [&](const Node& child) -> Status {
+    if (last) {
+      EmitMatch(walk, child, captures);
+      return Status::OK();
+    }
+    Node next = child;
+    if (child.type == EntryType::kSymlink) {
+      auto target = TryResolve(child.path);
+      if (!target.ok() || !*target) return Status::OK();  // dangling or looping: skip
+      next = Node{(*target)->id, (*target)->type, child.path};
+    }
+    if (next.type != EntryType::kDirectory) return Status::OK();
+    if (std::find(chain.begin(), chain.end(), next.id) != chain.end()) return Status::OK();
+    if (std::find(evaluating_.begin(), evaluating_.end(), next.id) != evaluating_.end()) {
+      return Status::OK();  // a dynamic directory being computed must not list itself
+    }
+    chain.push_back(next.id);
+    Status st = GlobWalk(walk, next, index + 1, captures, chain);
+    chain.pop_back();
+    return st;
+  };
+
+  switch (comp.kind) {
+    case GlobComponent::Kind::kLiteral: {
+      ASSIGN_OR_RETURN(std::optional<DirEntry> e, LookupEntry(dir, comp.text));
+      if (!e) return Status::OK();
+      return step(Node{e->child, e->type, ChildPath(dir.path, e->name)});
+    }
+    case GlobComponent::Kind::kWildcard: {
+      ASSIGN_OR_RETURN(std::vector<DirEntry> entries, ReadDirectory(dir));
+      for (const DirEntry& e : entries) {
+        if (!MatchComponent(comp.text, e.name)) continue;
+        captures.push_back(e.name);
+        Status st = step(Node{e.child, e.type, ChildPath(dir.path, e.name)});
+        captures.pop_back();
+        RETURN_IF_ERROR(st);
+      }
+      return Status::OK();
+    }
+    case GlobComponent::Kind::kRecursive:
+      return GlobRecursive(walk, dir, index, captures, chain, "");
+  }
+  return Status::OK();
+}
+
+Status FS::GlobRecursive(Walk& walk, const Node& dir, size_t index,
+                         std::vector<std::string>& captures, std::vector<NodeId>& chain,
+                         const std::string& matched) {
+  const auto& comps = walk.pattern.components();
+  // "**" matches zero components here...
+  captures.push_back(matched);
+  Status st = index + 1 == comps.size() ? (EmitMatch(walk, dir, captures), Status::OK())
+                                        : GlobWalk(walk, dir, index + 1, captures, chain);
+  captures.pop_back();
+  RETURN_IF_ERROR(st);
+  // ...or one more directory below, and so on.
+  ASSIGN_OR_RETURN(std::vector<DirEntry> entries, ReadDirectory(dir));
+  for (const DirEntry& e : entries) {
+    Node child{e.child, e.type, ChildPath(dir.path, e.name)};
+    if (child.type == EntryType::kSymlink) {
+      auto target = TryResolve(child.path);
+      if (!target.ok() || !*target) continue;
+      child = Node{(*target)->id, (*target)->type, child.path};
+    }
+    if (child.type != EntryType::kDirectory) continue;
+    if (std::find(chain.begin(), chain.end(), child.id) != chain.end()) continue;
+    if (std::find(evaluating_.begin(), evaluating_.end(), child.id) != evaluating_.end()) continue;
+    chain.push_back(child.id);
+    st = GlobRecursive(walk, child, index, captures, chain,
+                       matched.empty() ? e.name : matched + "/" + e.name);
+    chain.pop_back();
+    RETURN_IF_ERROR(st);
+  }
+  return Status::OK();
+}
+
+}  // namespace pond::tinyfs
