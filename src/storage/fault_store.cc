@@ -15,6 +15,9 @@ class FaultInjectingStore::FaultWriteStream : public WriteStream {
   Status Commit() override {
     return store_.Write(key_, if_absent_, [this] { return base_->Commit(); });
   }
+  Status CommitAs(const std::string& key) override {
+    return store_.Write(key, if_absent_, [this, &key] { return base_->CommitAs(key); });
+  }
   uint64_t size() const override { return base_->size(); }
 
  private:

@@ -98,9 +98,10 @@ class LocalReadStream : public ReadStream {
 // destruction unless Commit() published it.
 class LocalWriteStream : public WriteStream {
  public:
-  LocalWriteStream(int fd, std::string temp_path, std::string final_path, std::string key,
-                   bool if_absent)
-      : fd_(fd),
+  LocalWriteStream(std::string root, int fd, std::string temp_path, std::string final_path,
+                   std::string key, bool if_absent)
+      : root_(std::move(root)),
+        fd_(fd),
         temp_path_(std::move(temp_path)),
         final_path_(std::move(final_path)),
         key_(std::move(key)),
@@ -155,9 +156,19 @@ class LocalWriteStream : public WriteStream {
     return Status::OK();
   }
 
+  Status CommitAs(const std::string& key) override {
+    RETURN_IF_ERROR(ValidateKey(key));
+    std::string final_path = root_ + "/" + key;
+    if (int err = MakeDirs(Parent(final_path)); err != 0) return SysError("write", key, err);
+    key_ = key;
+    final_path_ = std::move(final_path);
+    return Commit();
+  }
+
   uint64_t size() const override { return size_; }
 
  private:
+  std::string root_;
   int fd_;
   std::string temp_path_;
   std::string final_path_;
@@ -217,8 +228,8 @@ class LocalStore : public ObjectStore {
     std::string temp_path = dir + "/" + std::string(kTempPrefix) + NewUuidV7();
     int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return SysError("write", key, errno);
-    return std::unique_ptr<WriteStream>(
-        new LocalWriteStream(fd, std::move(temp_path), std::move(final_path), key, if_absent));
+    return std::unique_ptr<WriteStream>(new LocalWriteStream(
+        root_, fd, std::move(temp_path), std::move(final_path), key, if_absent));
   }
 
   Result<std::vector<ObjectInfo>> List(const std::string& prefix) override {

@@ -51,6 +51,11 @@ class MemoryWriteStream : public WriteStream {
   }
 
   Status Commit() override;
+  Status CommitAs(const std::string& key) override {
+    RETURN_IF_ERROR(ValidateKey(key));
+    key_ = key;
+    return Commit();
+  }
 
   uint64_t size() const override { return size_; }
 

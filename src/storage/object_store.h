@@ -48,6 +48,10 @@ class WriteStream {
   // Makes the object durable and visible. For a stream opened with if_absent,
   // returns AlreadyExists (and publishes nothing) when the key exists by then.
   virtual Status Commit() = 0;
+  // Like Commit(), but publishes under `key` instead of the key the stream was
+  // opened with (same store, same if_absent rule): for content-addressed
+  // objects whose name is known only once every byte has been seen.
+  virtual Status CommitAs(const std::string& key) = 0;
   // Bytes appended so far.
   virtual uint64_t size() const = 0;
 };

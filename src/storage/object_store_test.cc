@@ -133,6 +133,25 @@ TEST_P(ObjectStoreTest, UncommittedStreamPublishesNothing) {
   EXPECT_TRUE(all.empty());
 }
 
+TEST_P(ObjectStoreTest, CommitAsPublishesUnderTheKeyNamedLast) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<WriteStream> out, store().OpenWrite("staging/x", true));
+  ASSERT_OK(out->Append("content"));
+  ASSERT_OK(out->CommitAs("blobs/sha=abc"));
+  ASSERT_OK_AND_ASSIGN(std::string got, store().Get("blobs/sha=abc"));
+  EXPECT_EQ(got, "content");
+  EXPECT_TRUE(store().Get("staging/x").status().IsNotFound());
+  ASSERT_OK_AND_ASSIGN(std::vector<ObjectInfo> all, store().List(""));
+  EXPECT_EQ(all.size(), 1u);
+  // With if_absent, a second writer of the same content-addressed key is told.
+  ASSERT_OK_AND_ASSIGN(out, store().OpenWrite("staging/y", true));
+  ASSERT_OK(out->Append("other"));
+  EXPECT_TRUE(out->CommitAs("blobs/sha=abc").IsAlreadyExists());
+  ASSERT_OK_AND_ASSIGN(got, store().Get("blobs/sha=abc"));
+  EXPECT_EQ(got, "content");
+  ASSERT_OK_AND_ASSIGN(out, store().OpenWrite("staging/z", true));
+  EXPECT_EQ(out->CommitAs("../escape").code(), StatusCode::kInvalidArgument);
+}
+
 TEST_P(ObjectStoreTest, IfAbsentStreamCommitOnExistingKey) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<WriteStream> out, store().OpenWrite("k", true));
   ASSERT_OK(out->Append("late"));
