@@ -199,6 +199,14 @@ class DuckDbEngine final : public ParquetEngine {
     return status;
   }
 
+  Result<ParquetInfo> InspectParquet(const std::string& path,
+                                     const std::vector<std::string>& time_columns) override {
+    ParquetInfo info;
+    RETURN_IF_ERROR(Guard(StatusCode::kInvalidArgument, path + " is not a readable Parquet file",
+                          [&] { return Inspect(path, time_columns, info); }));
+    return info;
+  }
+
   Result<RowBatch> ReadRows(const std::vector<std::string>& paths,
                             const std::vector<RowColumn>& columns, bool with_file_index) override {
     RowBatch batch;
@@ -372,6 +380,44 @@ class DuckDbEngine final : public ParquetEngine {
     return Exec(std::string("COPY ") + kRowsTable + " TO " + SqlString(tmp_path) +
                     " (FORMAT parquet, COMPRESSION zstd)",
                 StatusCode::kInvalidArgument, context);
+  }
+
+  Status Inspect(const std::string& path, const std::vector<std::string>& time_columns,
+                 ParquetInfo& info) {
+    const std::string context = "'" + path + "' is not a Parquet file";
+    const std::string source = "read_parquet(" + SqlString(path) + ")";
+    ASSIGN_OR_RETURN(auto probe, Run("SELECT * FROM " + source + " LIMIT 0",
+                                     StatusCode::kInvalidArgument, context));
+    for (size_t i = 0; i < probe->names.size(); ++i) {
+      info.columns.emplace_back(probe->names[i], probe->types[i].ToString());
+    }
+    std::string sql = "SELECT count(*)";
+    for (const std::string& want : time_columns) {
+      for (size_t i = 0; i < probe->names.size() && !info.time_column; ++i) {
+        if (probe->names[i] != want) continue;
+        auto id = probe->types[i].id();
+        if (id != duckdb::LogicalTypeId::TIMESTAMP && id != duckdb::LogicalTypeId::TIMESTAMP_TZ &&
+            id != duckdb::LogicalTypeId::DATE && id != duckdb::LogicalTypeId::TIMESTAMP_MS &&
+            id != duckdb::LogicalTypeId::TIMESTAMP_SEC &&
+            id != duckdb::LogicalTypeId::TIMESTAMP_NS) {
+          return Status::InvalidArgument("column '" + want + "' of '" + path + "' is a " +
+                                         probe->types[i].ToString() + ", not a timestamp");
+        }
+        info.time_column = want;
+        std::string col = "CAST(" + SqlIdentifier(want) + " AS TIMESTAMP)";
+        sql += ", epoch_us(min(" + col + ")), epoch_us(max(" + col + "))";
+      }
+      if (info.time_column) break;
+    }
+    ASSIGN_OR_RETURN(auto result,
+                     Run(sql + " FROM " + source, StatusCode::kInvalidArgument, context));
+    info.num_rows = result->GetValue(0, 0).GetValue<int64_t>();
+    if (info.time_column) {
+      auto lo = result->GetValue(1, 0), hi = result->GetValue(2, 0);
+      if (!lo.IsNull()) info.min_time = lo.GetValue<int64_t>();
+      if (!hi.IsNull()) info.max_time = hi.GetValue<int64_t>();
+    }
+    return Status::OK();
   }
 
   Status ReadRowsInto(const std::vector<std::string>& paths, const std::vector<RowColumn>& columns,

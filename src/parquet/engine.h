@@ -58,6 +58,17 @@ struct RowBatch {
   std::vector<std::vector<Cell>> rows;  // each row has one cell per column
 };
 
+// What a Parquet file holds, as far as storing it in a pond needs to know.
+struct ParquetInfo {
+  int64_t num_rows = 0;
+  std::vector<std::pair<std::string, std::string>> columns;  // name, DuckDB type
+  // The first of the requested time columns the file has, and its bounds as
+  // microseconds since the epoch (nullopt when the column is all NULL).
+  std::optional<std::string> time_column;
+  std::optional<int64_t> min_time;
+  std::optional<int64_t> max_time;
+};
+
 class ParquetEngine {
  public:
   virtual ~ParquetEngine() = default;
@@ -92,6 +103,13 @@ class ParquetEngine {
   // order within a file. With `with_file_index`, each row starts with an extra
   // kInt64 cell: the index in `paths` of the file it came from. Corruption when
   // a file is not readable Parquet or lacks a column.
+  // Reads the schema and row count of the Parquet file at `path` and, when
+  // one of `time_columns` exists (matched case-sensitively, in order), its
+  // bounds. InvalidArgument when the file is not Parquet, or the time column is
+  // not a date or timestamp.
+  virtual Result<ParquetInfo> InspectParquet(const std::string& path,
+                                             const std::vector<std::string>& time_columns) = 0;
+
   virtual Result<RowBatch> ReadRows(const std::vector<std::string>& paths,
                                     const std::vector<RowColumn>& columns,
                                     bool with_file_index) = 0;

@@ -68,5 +68,28 @@ TEST(RowsTest, BadCellsAndBadFilesAreErrors) {
   ASSERT_OK(engine->WriteRows(SampleBatch(), dir.path() + "/good.parquet"));
 }
 
+TEST(RowsTest, InspectFindsSchemaRowsAndTimeBounds) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto engine, OpenParquetEngine());
+  std::string f = dir.path() + "/s.parquet";
+  ASSERT_OK(engine->WriteRows(SampleBatch(), f));
+  ASSERT_OK_AND_ASSIGN(ParquetInfo info, engine->InspectParquet(f, {"timestamp", "t"}));
+  EXPECT_EQ(info.num_rows, 2);
+  ASSERT_EQ(info.columns.size(), 6u);
+  EXPECT_EQ(info.columns[1].first, "n");
+  EXPECT_EQ(info.time_column, std::string("t"));
+  EXPECT_EQ(info.min_time, -5);
+  EXPECT_EQ(info.max_time, 1700000000123456);
+  ASSERT_OK_AND_ASSIGN(ParquetInfo no_time, engine->InspectParquet(f, {"timestamp"}));
+  EXPECT_FALSE(no_time.time_column.has_value());
+  EXPECT_EQ(engine->InspectParquet(f, {"n"}).status().code(), StatusCode::kInvalidArgument);
+  std::string junk = dir.path() + "/junk";
+  FILE* fp = std::fopen(junk.c_str(), "w");
+  std::fputs("a,b\n1,2\n", fp);
+  std::fclose(fp);
+  auto bad = engine->InspectParquet(junk, {});
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace pond
