@@ -6,6 +6,7 @@
 
 #include "cmd/commands.h"
 #include "cmd/version.h"
+#include "util/counters.h"
 
 namespace pond {
 int RunCli(int argc, char** argv) {
@@ -19,7 +20,17 @@ int RunCli(int argc, char** argv) {
   app.add_flag("-v,--verbose", ctx.global.verbose, "print performance counters to stderr");
   app.add_option("--as-of", ctx.global.as_of, "read the pond as it was at transaction N")
       ->check(CLI::PositiveNumber);
-  AddCatCommand(app, ctx);
+  for (auto add :
+       {AddCatCommand, AddCopyCommand, AddDescribeCommand, AddInitCommand, AddListCommand,
+        AddLnCommand, AddLogCommand, AddMkdirCommand, AddMvCommand, AddRmCommand, AddShowCommand}) {
+    add(app, ctx);
+  }
+  ctx.command_line = "pond";
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    bool plain = !arg.empty() && arg.find_first_of(" \t\n'\"*?[]$") == std::string::npos;
+    ctx.command_line += " " + (plain ? arg : "'" + arg + "'");
+  }
 
   try {
     app.parse(argc, argv);
@@ -38,9 +49,10 @@ int RunCli(int argc, char** argv) {
     return kExitOk;
   }
   std::cout.flush();
+  if (ctx.global.verbose) std::cerr << GlobalCounters().Format();
   if (!ctx.status.ok()) {
     std::cerr << "pond: " << ctx.status.message() << "\n";
-    return kExitFailure;
+    return ctx.usage_error ? kExitUsage : kExitFailure;
   }
   return kExitOk;
 }

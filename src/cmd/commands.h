@@ -11,5 +11,15 @@ class App;
 namespace pond {
 
 void AddCatCommand(CLI::App& app, Context& ctx);
+void AddCopyCommand(CLI::App& app, Context& ctx);
+void AddDescribeCommand(CLI::App& app, Context& ctx);
+void AddInitCommand(CLI::App& app, Context& ctx);
+void AddListCommand(CLI::App& app, Context& ctx);
+void AddLnCommand(CLI::App& app, Context& ctx);
+void AddLogCommand(CLI::App& app, Context& ctx);
+void AddMkdirCommand(CLI::App& app, Context& ctx);
+void AddMvCommand(CLI::App& app, Context& ctx);
+void AddRmCommand(CLI::App& app, Context& ctx);
+void AddShowCommand(CLI::App& app, Context& ctx);
 
 }  // namespace pond

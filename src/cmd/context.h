@@ -18,11 +18,13 @@ struct GlobalOptions {
 
 struct Context {
   GlobalOptions global;
+  std::string command_line;  // recorded with the transaction
   std::ostream* out = &std::cout;
   std::ostream* err = &std::cerr;
   // Set by the command that ran; main maps it to the exit code.
   Status status;
   bool ran = false;
+  bool usage_error = false;  // exit 2 rather than 1
 };
 
 }  // namespace pond

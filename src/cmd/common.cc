@@ -1,0 +1,59 @@
+#include "cmd/common.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "util/time.h"
+
+namespace pond {
+
+Result<std::unique_ptr<tlogfs::Pond>> OpenPond(const Context& ctx) {
+  if (ctx.global.pond_dir.empty()) {
+    return Status::InvalidArgument("no pond given: use --pond DIR or set POND");
+  }
+  tlogfs::PondOptions options;
+  options.as_of = ctx.global.as_of;
+  if (const char* wait = std::getenv("POND_LOCK_TIMEOUT_MS")) {
+    options.lock_timeout_ms = std::atoi(wait);
+  }
+  return tlogfs::Pond::Open(ctx.global.pond_dir, options);
+}
+
+Status RunWrite(Context& ctx, const std::function<Status(tinyfs::FS&, tlogfs::Pond&)>& body) {
+  ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
+  RETURN_IF_ERROR(pond->Begin(ctx.command_line));
+  tinyfs::FS fs(*pond);
+  Status st = body(fs, *pond);
+  if (!st.ok()) {
+    pond->Abort();
+    return st;
+  }
+  return pond->Commit().status();
+}
+
+std::string HumanSize(uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  if (u == 0) {
+    std::snprintf(buf, sizeof(buf), "%llu B", static_cast<unsigned long long>(bytes));
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.1f %s", v, units[u]);
+  }
+  return buf;
+}
+
+std::string ShortTime(int64_t micros) {
+  std::string t = FormatMicrosUtc(micros);  // 2026-11-26T10:10:19.123456Z
+  return t.substr(0, 10) + " " + t.substr(11, 8);
+}
+
+std::string JsonString(const std::string& text) { return nlohmann::json(text).dump(); }
+
+}  // namespace pond

@@ -1,0 +1,21 @@
+// pond init: create an empty pond.
+#include <CLI/CLI.hpp>
+
+#include "cmd/commands.h"
+#include "cmd/common.h"
+
+namespace pond {
+
+void AddInitCommand(CLI::App& app, Context& ctx) {
+  CLI::App* cmd = app.add_subcommand("init", "Create an empty pond (its root directory)");
+  cmd->callback([&ctx] {
+    ctx.ran = true;
+    if (ctx.global.pond_dir.empty()) {
+      ctx.status = Status::InvalidArgument("no pond given: use --pond DIR or set POND");
+      return;
+    }
+    ctx.status = tlogfs::Pond::Init(ctx.global.pond_dir, ctx.command_line).status();
+  });
+}
+
+}  // namespace pond

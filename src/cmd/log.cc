@@ -1,0 +1,40 @@
+// pond log [--limit N]: the transactions, newest first.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "cmd/commands.h"
+#include "cmd/common.h"
+
+namespace pond {
+
+void AddLogCommand(CLI::App& app, Context& ctx) {
+  auto limit = std::make_shared<int64_t>(20);
+  auto format = std::make_shared<std::string>("text");
+  CLI::App* cmd = app.add_subcommand("log", "Show transactions, newest first");
+  cmd->add_option("--limit", *limit, "how many (default 20)")->check(CLI::PositiveNumber);
+  cmd->add_option("--format", *format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  cmd->callback([&ctx, limit, format] {
+    ctx.ran = true;
+    ctx.status = [&]() -> Status {
+      ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
+      ASSIGN_OR_RETURN(auto txns, pond->index().Transactions(pond->read_view(), *limit));
+      for (const auto& t : txns) {
+        if (*format == "json") {
+          *ctx.out << "{\"txn\":" << t.txn_seq << ",\"time\":\"" << ShortTime(t.timestamp)
+                   << "\",\"delta_version\":" << t.delta_version
+                   << ",\"nodes_changed\":" << t.records << ",\"command\":" << JsonString(t.command)
+                   << "}\n";
+          continue;
+        }
+        char head[96];
+        std::snprintf(head, sizeof(head), "txn %-5lld %s  %4lld node%s  ",
+                      static_cast<long long>(t.txn_seq), ShortTime(t.timestamp).c_str(),
+                      static_cast<long long>(t.records), t.records == 1 ? " " : "s");
+        *ctx.out << head << t.command << "\n";
+      }
+      return Status::OK();
+    }();
+  });
+}
+
+}  // namespace pond
