@@ -613,7 +613,7 @@ class DuckDbEngine final : public ParquetEngine {
 
 }  // namespace
 
-Result<std::unique_ptr<ParquetEngine>> OpenParquetEngine() {
+Result<std::unique_ptr<ParquetEngine>> OpenDuckDbEngine() {
   std::unique_ptr<ParquetEngine> engine;
   RETURN_IF_ERROR(Guard(StatusCode::kInternal, "cannot open the Parquet engine", [&] {
     // Nothing may be fetched at run time: the extensions we use are built in.
@@ -640,3 +640,14 @@ Result<std::unique_ptr<ParquetEngine>> OpenParquetEngine() {
 }
 
 }  // namespace pond
+
+// The module's one entry point, found by the loader with dlsym (engine_loader.cc).
+extern "C" __attribute__((visibility("default"))) pond::ParquetEngine* pond_open_parquet_engine(
+    std::string* error) {
+  auto engine = pond::OpenDuckDbEngine();
+  if (!engine.ok()) {
+    *error = engine.status().message();
+    return nullptr;
+  }
+  return std::move(engine).value().release();
+}

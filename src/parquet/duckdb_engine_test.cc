@@ -1,4 +1,3 @@
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -412,7 +411,9 @@ TEST(DeltaTypesTest, MapsDeltaTypesToDuckDbTypes) {
   }
 }
 
-TEST(DuckDbEngineTest, ThirtyThousandAddsAreFast) {
+// Scale, not speed (speed is measured in bench/delta_bench): a checkpoint of
+// 30,000 adds round-trips whole.
+TEST(DuckDbEngineTest, ThirtyThousandAddsRoundTrip) {
   auto engine = MustOpen();
   ASSERT_NE(engine, nullptr);
   std::vector<std::string> actions = {kHandWrittenActions[1], kHandWrittenActions[2]};
@@ -425,21 +426,12 @@ TEST(DuckDbEngineTest, ThirtyThousandAddsAreFast) {
   }
   testing::TempDir dir;
   const std::string path = dir.path() + "/big.checkpoint.parquet";
-  const auto start = std::chrono::steady_clock::now();
   ASSERT_OK(engine->WriteCheckpoint(actions, path));
-  const auto written = std::chrono::steady_clock::now();
   ASSERT_OK_AND_ASSIGN(auto read, engine->ReadCheckpoint(path));
-  const auto done = std::chrono::steady_clock::now();
-  EXPECT_EQ(read.size(), actions.size());
-  using std::chrono::duration_cast;
-  using std::chrono::milliseconds;
-  const auto write_ms = duration_cast<milliseconds>(written - start).count();
-  const auto read_ms = duration_cast<milliseconds>(done - written).count();
-  std::cout << "30000 adds: write " << write_ms << " ms, read " << read_ms << " ms\n";
-#if !defined(__SANITIZE_ADDRESS__)
-  EXPECT_LT(write_ms, 1000);
-  EXPECT_LT(read_ms, 1000);
-#endif
+  ASSERT_EQ(read.size(), actions.size());
+  auto last = nlohmann::json::parse(read.back());
+  EXPECT_EQ(last["add"]["path"], "part_id=49/f29999.parquet");
+  EXPECT_EQ(last["add"]["partitionValues"]["part_id"], "49");
 }
 
 }  // namespace
