@@ -1,7 +1,7 @@
 // Delta engine benchmark: commit latency, and the time and peak memory to load
 // a snapshot of tables with 10, 1,000 and 10,000 commits of a few files each.
 //
-//   delta_bench [--dir D] [--sizes 10,1000,10000] [--intervals 10,100]
+//   delta_bench [--dir D] [--sizes 10,1000,10000] [--intervals 10,100] [--runs N] [--keep]
 //
 // Each table is built once in D, then loaded in a fresh process (this binary,
 // re-run with --load) so the load time and peak RSS are those a CLI command
@@ -168,6 +168,7 @@ int main(int argc, char** argv) {
   std::vector<int> sizes{10, 1000, 10000};
   std::vector<int> intervals{10, 100};
   int runs = 5;
+  bool keep = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--load" && i + 1 < argc) return LoadMode(argv[++i]);
@@ -175,6 +176,7 @@ int main(int argc, char** argv) {
     if (a == "--sizes" && i + 1 < argc) sizes = ParseList(argv[++i]);
     if (a == "--intervals" && i + 1 < argc) intervals = ParseList(argv[++i]);
     if (a == "--runs" && i + 1 < argc) runs = std::atoi(argv[++i]);
+    if (a == "--keep") keep = true;
   }
   std::printf(
       "| workload | checkpoint every | commits | live files | commit median ms | "
@@ -194,7 +196,7 @@ int main(int argc, char** argv) {
                     Median(b.checkpoint_commit_ms), l.cold_ms, l.cold_ms / base_cold, l.warm_ms,
                     l.warm_ms / base_warm, l.rss_kb / 1024.0);
         std::fflush(stdout);
-        std::filesystem::remove_all(table_dir);
+        if (!keep) std::filesystem::remove_all(table_dir);
       }
     }
   }
