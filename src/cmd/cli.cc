@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cmd/commands.h"
+#include "cmd/common.h"
 #include "cmd/version.h"
 #include "util/counters.h"
 
@@ -16,13 +17,14 @@ int RunCli(int argc, char** argv) {
   CLI::App app{"pond: a local-first data lake for time series, on Delta Lake and DuckDB"};
   app.set_version_flag("--version", std::string("pond ") + kPondVersion);
   app.require_subcommand(0, 1);
+  app.fallthrough();  // global options may also follow the command
   app.add_option("--pond", ctx.global.pond_dir, "the pond directory (default: $POND)");
   app.add_flag("-v,--verbose", ctx.global.verbose, "print performance counters to stderr");
   app.add_option("--as-of", ctx.global.as_of, "read the pond as it was at transaction N")
-      ->check(CLI::PositiveNumber);
-  for (auto add :
-       {AddCatCommand, AddCopyCommand, AddDescribeCommand, AddInitCommand, AddListCommand,
-        AddLnCommand, AddLogCommand, AddMkdirCommand, AddMvCommand, AddRmCommand, AddShowCommand}) {
+      ->check(WholeNumberAtLeast(1));
+  for (auto add : {AddCatCommand, AddCopyCommand, AddDescribeCommand, AddInitCommand,
+                   AddListCommand, AddLnCommand, AddLogCommand, AddMkdirCommand, AddMvCommand,
+                   AddQueryCommand, AddRmCommand, AddShowCommand}) {
     add(app, ctx);
   }
   ctx.command_line = "pond";

@@ -19,6 +19,7 @@ void AddLnCommand(CLI::App& app, Context& ctx);
 void AddLogCommand(CLI::App& app, Context& ctx);
 void AddMkdirCommand(CLI::App& app, Context& ctx);
 void AddMvCommand(CLI::App& app, Context& ctx);
+void AddQueryCommand(CLI::App& app, Context& ctx);
 void AddRmCommand(CLI::App& app, Context& ctx);
 void AddShowCommand(CLI::App& app, Context& ctx);
 

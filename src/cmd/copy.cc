@@ -38,9 +38,10 @@ Result<Source> ParseSource(const std::string& text) {
     return Status::InvalidArgument("'" + text + "' is not a host path or host:/// URL");
   }
   Source s{loc.path, loc.host_format(), text};
-  if (s.format != "" && s.format != "table" && s.format != "series") {
+  if (s.format != "" && s.format != "table" && s.format != "series" && s.format != "csv" &&
+      s.format != "csv+series") {
     return Status::InvalidArgument("'" + loc.scheme + "' is not a source kind (use host, " +
-                                   "host+table or host+series)");
+                                   "host+table, host+series, host+csv or host+csv+series)");
   }
   std::error_code ec;
   s.host_path = hostfs::absolute(s.host_path, ec).lexically_normal().string();
@@ -51,9 +52,33 @@ Result<Source> ParseSource(const std::string& text) {
   return s;
 }
 
+Status CopyFileIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
+                  const std::string& pond_path, const CopyOptions& opts);
+
+// A CSV file becomes a Parquet table or series: parsed by DuckDB into a
+// temporary Parquet file, which is then copied in like any other.
+Status CopyCsvIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
+                 const std::string& pond_path, const CopyOptions& opts) {
+  ASSIGN_OR_RETURN(ParquetEngine * engine, pond.table().engine().Get());
+  std::string tmpl = (hostfs::temp_directory_path() / "pond-csv-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) return Status::IOError("cannot create a temporary folder");
+  std::string parquet = tmpl + "/table.parquet";
+  Status st = engine->CsvToParquet(src.host_path, parquet);
+  if (st.ok()) {
+    Source converted{parquet, src.format == "csv" ? "table" : "series", src.text};
+    st = CopyFileIn(fs, pond, converted, pond_path, opts);
+  } else {
+    st = Status::InvalidArgument("'" + src.host_path + "' is not a CSV file that reads as a table");
+  }
+  std::error_code ec;
+  hostfs::remove_all(tmpl, ec);
+  return st;
+}
+
 // Streams one host file into a new version at `pond_path`.
 Status CopyFileIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
                   const std::string& pond_path, const CopyOptions& opts) {
+  if (src.format.rfind("csv", 0) == 0) return CopyCsvIn(fs, pond, src, pond_path, opts);
   EntryType type = EntryType::kFileData;
   tinyfs::VersionMeta meta;
   if (!src.format.empty()) {

@@ -12,10 +12,20 @@
 
 #include "duckdb.hpp"
 #include "parquet/delta_types_internal.h"
+#include "parquet/duckdb_util_internal.h"
 #include "parquet/engine.h"
 
 namespace pond {
 namespace {
+
+using parquet_internal::AppendCsvField;
+using parquet_internal::CellSqlType;
+using parquet_internal::CellValue;
+using parquet_internal::ForEachRow;
+using parquet_internal::FromDuckDb;
+using parquet_internal::Guard;
+using parquet_internal::PathList;
+using parquet_internal::WriteOut;
 
 using parquet_internal::DeltaTypeToSql;
 using parquet_internal::SqlIdentifier;
@@ -48,115 +58,6 @@ constexpr ActionColumn kActionColumns[] = {
 constexpr char kActionsTable[] = "pond_checkpoint_actions";
 constexpr char kPartitionsTable[] = "pond_scan_partitions";
 constexpr char kRowsTable[] = "pond_rows";
-
-const char* CellSqlType(CellType type) {
-  switch (type) {
-    case CellType::kInt64:
-      return "BIGINT";
-    case CellType::kDouble:
-      return "DOUBLE";
-    case CellType::kBool:
-      return "BOOLEAN";
-    case CellType::kString:
-      return "VARCHAR";
-    case CellType::kBinary:
-      return "BLOB";
-    case CellType::kTimestamp:
-      return "TIMESTAMPTZ";
-  }
-  return "VARCHAR";
-}
-
-// The DuckDB value of one cell; InvalidArgument when it does not fit `type`.
-Result<duckdb::Value> CellValue(const Cell& cell, CellType type) {
-  if (std::holds_alternative<std::monostate>(cell)) return duckdb::Value();
-  switch (type) {
-    case CellType::kInt64:
-      if (auto* v = std::get_if<int64_t>(&cell)) return duckdb::Value::BIGINT(*v);
-      break;
-    case CellType::kTimestamp:
-      if (auto* v = std::get_if<int64_t>(&cell)) {
-        return duckdb::Value::TIMESTAMPTZ(duckdb::timestamp_tz_t(*v));
-      }
-      break;
-    case CellType::kDouble:
-      if (auto* v = std::get_if<double>(&cell)) return duckdb::Value::DOUBLE(*v);
-      break;
-    case CellType::kBool:
-      if (auto* v = std::get_if<bool>(&cell)) return duckdb::Value::BOOLEAN(*v);
-      break;
-    case CellType::kString:
-      if (auto* v = std::get_if<std::string>(&cell)) return duckdb::Value(*v);
-      break;
-    case CellType::kBinary:
-      if (auto* v = std::get_if<std::string>(&cell)) {
-        return duckdb::Value::BLOB(reinterpret_cast<duckdb::const_data_ptr_t>(v->data()),
-                                   v->size());
-      }
-      break;
-  }
-  return Status::InvalidArgument("a cell does not match its column's type");
-}
-
-// Maps a DuckDB error to a Status. I/O failures keep their own codes; mistakes
-// in our SQL are Internal; anything else is about the data, so it gets
-// `data_code` (Corruption for files we read, InvalidArgument for our inputs).
-Status FromDuckDb(const duckdb::ErrorData& error, StatusCode data_code,
-                  const std::string& context) {
-  const std::string message = context + ": " + error.RawMessage();
-  switch (error.Type()) {
-    case duckdb::ExceptionType::IO:
-      if (error.RawMessage().find("No files found") != std::string::npos) {
-        return Status::NotFound(message);
-      }
-      return Status::IOError(message);
-    case duckdb::ExceptionType::PARSER:
-    case duckdb::ExceptionType::INTERNAL:
-    case duckdb::ExceptionType::FATAL:
-      return Status::Internal(message);
-    case duckdb::ExceptionType::OUT_OF_MEMORY:
-      return Status::IOError(message);
-    default:
-      return Status(data_code, message);
-  }
-}
-
-// Runs `body`, turning any exception into a Status through FromDuckDb.
-Status Guard(StatusCode data_code, const std::string& context,
-             const std::function<Status()>& body) {
-  try {
-    return body();
-  } catch (const std::exception& e) {
-    return FromDuckDb(duckdb::ErrorData(e), data_code, context);
-  }
-}
-
-// A SQL list literal of file paths: ['a', 'b'].
-std::string PathList(const std::vector<std::string>& paths) {
-  std::string sql = "[";
-  for (size_t i = 0; i < paths.size(); ++i) sql += (i ? ", " : "") + SqlString(paths[i]);
-  return sql + "]";
-}
-
-// Appends `field` to `line` as one CSV field (RFC 4180). An empty string is
-// quoted so that it differs from NULL, which is an empty field.
-void AppendCsvField(std::string_view field, std::string& line) {
-  if (!field.empty() && field.find_first_of(",\"\r\n") == std::string_view::npos) {
-    line.append(field);
-    return;
-  }
-  line += '"';
-  for (char c : field) {
-    if (c == '"') line += '"';
-    line += c;
-  }
-  line += '"';
-}
-
-Status WriteOut(const std::string& text, std::ostream& out) {
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  return out ? Status::OK() : Status::IOError("cannot write the CSV output");
-}
 
 class DuckDbEngine final : public ParquetEngine {
  public:
@@ -205,6 +106,23 @@ class DuckDbEngine final : public ParquetEngine {
     RETURN_IF_ERROR(Guard(StatusCode::kInvalidArgument, path + " is not a readable Parquet file",
                           [&] { return Inspect(path, time_columns, info); }));
     return info;
+  }
+
+  Status CsvToParquet(const std::string& csv_path, const std::string& parquet_path) override {
+    const std::string tmp_path = parquet_path + ".tmp";
+    const std::string context = "'" + csv_path + "' is not a readable CSV file";
+    Status status = Guard(StatusCode::kInvalidArgument, context, [&] {
+      return Exec("COPY (SELECT * FROM read_csv(" + SqlString(csv_path) + ")) TO " +
+                      SqlString(tmp_path) + " (FORMAT parquet)",
+                  StatusCode::kInvalidArgument, context);
+    });
+    std::error_code ec;
+    if (status.ok()) {
+      std::filesystem::rename(tmp_path, parquet_path, ec);
+      if (ec) status = Status::IOError("cannot rename " + tmp_path + ": " + ec.message());
+    }
+    if (!status.ok()) std::filesystem::remove(tmp_path, ec);
+    return status;
   }
 
   Result<RowBatch> ReadRows(const std::vector<std::string>& paths,
@@ -571,39 +489,6 @@ class DuckDbEngine final : public ParquetEngine {
       appender.EndRow();
     }
     appender.Close();
-    return Status::OK();
-  }
-
-  // Calls `row` for each row of a result whose columns are all VARCHAR, with a
-  // pointer per column (nullptr for NULL) valid only during the call.
-  Status ForEachRow(duckdb::QueryResult& result,
-                    const std::function<void(const std::vector<const char*>&,
-                                             const std::vector<uint32_t>&)>& row) {
-    const size_t width = result.types.size();
-    std::vector<duckdb::UnifiedVectorFormat> formats(width);
-    std::vector<const char*> values(width);
-    std::vector<uint32_t> sizes(width);
-    while (auto chunk = result.Fetch()) {
-      if (chunk->size() == 0) break;
-      for (size_t c = 0; c < width; ++c) chunk->data[c].ToUnifiedFormat(chunk->size(), formats[c]);
-      for (duckdb::idx_t r = 0; r < chunk->size(); ++r) {
-        for (size_t c = 0; c < width; ++c) {
-          const duckdb::idx_t index = formats[c].sel->get_index(r);
-          if (!formats[c].validity.RowIsValid(index)) {
-            values[c] = nullptr;
-            continue;
-          }
-          const duckdb::string_t& text =
-              duckdb::UnifiedVectorFormat::GetData<duckdb::string_t>(formats[c])[index];
-          values[c] = text.GetData();
-          sizes[c] = text.GetSize();
-        }
-        row(values, sizes);
-      }
-    }
-    if (result.HasError()) {
-      return FromDuckDb(result.GetErrorObject(), StatusCode::kCorruption, "cannot read a result");
-    }
     return Status::OK();
   }
 

@@ -110,6 +110,11 @@ class ParquetEngine {
   virtual Result<ParquetInfo> InspectParquet(const std::string& path,
                                              const std::vector<std::string>& time_columns) = 0;
 
+  // Parses the CSV file at `csv_path` (DuckDB's reader: dialect and types
+  // inferred) and writes its rows to `parquet_path`, complete or absent.
+  // InvalidArgument when the file is not CSV that can be read as a table.
+  virtual Status CsvToParquet(const std::string& csv_path, const std::string& parquet_path) = 0;
+
   virtual Result<RowBatch> ReadRows(const std::vector<std::string>& paths,
                                     const std::vector<RowColumn>& columns,
                                     bool with_file_index) = 0;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "parquet/engine.h"
+#include "parquet/module.h"
 
 namespace pond {
 namespace {
@@ -41,31 +42,37 @@ std::vector<std::string> Candidates() {
   return out;
 }
 
-Result<OpenFn> LoadModule() {
+// The module's handle, loaded once per process.
+Result<void*> ModuleHandle() {
   static std::mutex mu;
-  static OpenFn open_fn = nullptr;
+  static void* handle = nullptr;
   static std::string failure;
   std::lock_guard<std::mutex> lock(mu);
-  if (open_fn) return open_fn;
+  if (handle) return handle;
   for (const std::string& path : Candidates()) {
     if (::access(path.c_str(), R_OK) != 0) continue;
-    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
-      failure = dlerror();
-      continue;
-    }
-    open_fn = reinterpret_cast<OpenFn>(::dlsym(handle, "pond_open_parquet_engine"));
-    if (open_fn) return open_fn;
-    failure = path + " has no engine entry point";
+    handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle) return handle;
+    failure = dlerror();
   }
-  return Status::NotFound("cannot load the Parquet engine (" + std::string(kModuleName) + ")" +
+  return Status::NotFound("cannot load the DuckDB module (" + std::string(kModuleName) + ")" +
                           (failure.empty() ? "" : ": " + failure));
 }
 
 }  // namespace
 
+Result<void*> DuckDbModuleSymbol(const char* name) {
+  ASSIGN_OR_RETURN(void* handle, ModuleHandle());
+  void* symbol = ::dlsym(handle, name);
+  if (!symbol) {
+    return Status::Internal(std::string("the DuckDB module has no entry point ") + name);
+  }
+  return symbol;
+}
+
 Result<std::unique_ptr<ParquetEngine>> OpenParquetEngine() {
-  ASSIGN_OR_RETURN(OpenFn open_fn, LoadModule());
+  ASSIGN_OR_RETURN(void* symbol, DuckDbModuleSymbol("pond_open_parquet_engine"));
+  auto open_fn = reinterpret_cast<OpenFn>(symbol);
   std::string error;
   ParquetEngine* engine = open_fn(&error);
   if (!engine) return Status::Internal("cannot open the Parquet engine: " + error);
