@@ -1,5 +1,7 @@
 #include "cmd/common.h"
 
+#include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -30,6 +32,18 @@ Status RunWrite(Context& ctx, const std::function<Status(tinyfs::FS&, tlogfs::Po
     return st;
   }
   return pond->Commit().status();
+}
+
+CLI::Validator WholeNumberAtLeast(int64_t min) {
+  return CLI::Validator(
+      [min](std::string& text) -> std::string {
+        int64_t v = 0;
+        const char* end = text.data() + text.size();
+        auto [p, ec] = std::from_chars(text.data(), end, v);
+        if (ec == std::errc() && p == end && v >= min) return "";
+        return "must be a whole number of " + std::to_string(min) + " or more, not '" + text + "'";
+      },
+      min == 0 ? "NONNEGATIVE" : "POSITIVE");
 }
 
 std::string HumanSize(uint64_t bytes) {

@@ -11,7 +11,7 @@ void AddLogCommand(CLI::App& app, Context& ctx) {
   auto limit = std::make_shared<int64_t>(20);
   auto format = std::make_shared<std::string>("text");
   CLI::App* cmd = app.add_subcommand("log", "Show transactions, newest first");
-  cmd->add_option("--limit", *limit, "how many (default 20)")->check(CLI::PositiveNumber);
+  cmd->add_option("--limit", *limit, "how many (default 20)")->check(WholeNumberAtLeast(1));
   cmd->add_option("--format", *format, "text or json")->check(CLI::IsMember({"text", "json"}));
   cmd->callback([&ctx, limit, format] {
     ctx.ran = true;

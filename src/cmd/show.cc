@@ -83,7 +83,7 @@ void AddShowCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--since", opts->since, "only records written at or after this time (UTC)");
   cmd->add_option("--until", opts->until, "only records written at or before this time (UTC)");
   cmd->add_option("--limit", opts->limit, "at most this many records (default 1000)")
-      ->check(CLI::PositiveNumber);
+      ->check(WholeNumberAtLeast(1));
   cmd->callback([&ctx, opts] {
     ctx.ran = true;
     ctx.status = RunShow(ctx, *opts);
