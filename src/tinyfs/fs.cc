@@ -393,8 +393,15 @@ Status FS::GlobRecursive(Walk& walk, const Node& dir, size_t index,
   RETURN_IF_ERROR(st);
   // ...or one more directory below, and so on.
   ASSIGN_OR_RETURN(std::vector<DirEntry> entries, ReadDirectory(dir));
+  const bool last = index + 1 == comps.size();
   for (const DirEntry& e : entries) {
     Node child{e.child, e.type, ChildPath(dir.path, e.name)};
+    if (last && child.type != EntryType::kDirectory) {
+      // A trailing "**" matches every entry below, files and links included.
+      captures.push_back(matched.empty() ? e.name : matched + "/" + e.name);
+      EmitMatch(walk, child, captures);
+      captures.pop_back();
+    }
     if (child.type == EntryType::kSymlink) {
       auto target = TryResolve(child.path);
       if (!target.ok() || !*target) continue;
