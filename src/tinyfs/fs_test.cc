@@ -180,6 +180,10 @@ TEST_F(FsTest, GlobWithCaptures) {
             std::vector<std::string>{"/sensors/north/notes.txt"});
   EXPECT_EQ(GlobPaths("/sensors/[n]*"), std::vector<std::string>{"/sensors/north"});
   EXPECT_TRUE(GlobPaths("/nothing/*").empty());
+  // Regression: a trailing "**" matched directories only, never the files below.
+  EXPECT_EQ(GlobPaths("/sensors/north/old/**"),
+            (std::vector<std::string>{"/sensors/north/old", "/sensors/north/old/2025",
+                                      "/sensors/north/old/2025/a.csv"}));
   EXPECT_EQ(fs_.Glob("/sensors/[abc").status().code(), StatusCode::kInvalidArgument);
   ASSERT_OK(fs_.ChangeDirectory("/sensors"));
   EXPECT_EQ(GlobPaths("*/temp.series").size(), 2u);
