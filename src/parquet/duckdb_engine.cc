@@ -14,6 +14,7 @@
 #include "parquet/delta_types_internal.h"
 #include "parquet/duckdb_util_internal.h"
 #include "parquet/engine.h"
+#include "parquet/module.h"
 
 namespace pond {
 namespace {
@@ -526,7 +527,11 @@ Result<std::unique_ptr<ParquetEngine>> OpenDuckDbEngine() {
 
 }  // namespace pond
 
-// The module's one entry point, found by the loader with dlsym (engine_loader.cc).
+// The module's entry points, found by the loader with dlsym (engine_loader.cc).
+extern "C" __attribute__((visibility("default"))) const char* pond_module_abi() {
+  return pond::kDuckDbModuleAbi;
+}
+
 extern "C" __attribute__((visibility("default"))) pond::ParquetEngine* pond_open_parquet_engine(
     std::string* error) {
   auto engine = pond::OpenDuckDbEngine();

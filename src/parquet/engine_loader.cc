@@ -51,9 +51,19 @@ Result<void*> ModuleHandle() {
   if (handle) return handle;
   for (const std::string& path : Candidates()) {
     if (::access(path.c_str(), R_OK) != 0) continue;
-    handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (handle) return handle;
-    failure = dlerror();
+    void* candidate = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!candidate) {
+      failure = dlerror();
+      continue;
+    }
+    auto abi = reinterpret_cast<const char* (*)()>(::dlsym(candidate, "pond_module_abi"));
+    if (!abi || std::string(abi()) != kDuckDbModuleAbi) {
+      failure = path + " was built for another version of pond (rebuild it)";
+      ::dlclose(candidate);
+      continue;
+    }
+    handle = candidate;
+    return handle;
   }
   return Status::NotFound("cannot load the DuckDB module (" + std::string(kModuleName) + ")" +
                           (failure.empty() ? "" : ": " + failure));
