@@ -51,7 +51,7 @@ Result<void*> ModuleHandle() {
   if (handle) return handle;
   for (const std::string& path : Candidates()) {
     if (::access(path.c_str(), R_OK) != 0) continue;
-    void* candidate = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    void* candidate = ::dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);
     if (!candidate) {
       failure = dlerror();
       continue;
