@@ -84,11 +84,15 @@ Status CatTable(Context& ctx, const CatOptions& opts, tinyfs::FS& fs, tlogfs::Po
   ASSIGN_OR_RETURN(auto session, sql::OpenSqlSession());
   std::string query = opts.sql;
   if (source.files.empty()) {
-    // Every version fell outside the time range: an empty result of the right shape.
-    ASSIGN_OR_RETURN(auto all, sql::ResolvePondTable(fs, pond, path, {}, scratch));
-    source.files = {all.files.back()};
-    source.time_start = INT64_MAX - 1;
-    source.time_end = INT64_MAX;
+    // Every version fell outside the time range: an empty result of the right
+    // shape. Only the latest version is read, for its columns; its events all
+    // fall outside the range, so the range itself filters out every row.
+    ASSIGN_OR_RETURN(tinyfs::Node node, fs.Resolve(path));
+    ASSIGN_OR_RETURN(auto versions, fs.Versions(node));
+    sql::PondTableOptions latest;
+    latest.version = versions.back().version;
+    ASSIGN_OR_RETURN(auto last, sql::ResolvePondTable(fs, pond, path, latest, scratch));
+    source.files = std::move(last.files);
   }
   RETURN_IF_ERROR(session->AddTable("source", "", source));
   RETURN_IF_ERROR(session->LockDown());
@@ -106,7 +110,7 @@ Status CatPond(Context& ctx, const CatOptions& opts, const Location& loc) {
   ASSIGN_OR_RETURN(tinyfs::Node node, fs.Resolve(opts.target));
   bool tabular =
       node.type == tinyfs::EntryType::kFileTable || node.type == tinyfs::EntryType::kFileSeries;
-  bool raw = opts.format == "raw" || (opts.format.empty() && !tabular);
+  bool raw = opts.format == "raw" || (opts.format.empty() && opts.sql.empty() && !tabular);
   if (!raw) {
     if (!tabular) {
       return Status::InvalidArgument(

@@ -217,8 +217,9 @@ Status AddQueryTables(SqlSession& session, tinyfs::FS& fs, tlogfs::Pond& pond,
     }
     auto source = ResolvePondTable(fs, pond, pattern, options, scratch);
     if (!source.ok()) {
-      // A path in FROM must be a table; elsewhere a string that names nothing is just a string.
-      if (in_from || !source.status().IsNotFound()) return source.status();
+      // A path in FROM must be a table; elsewhere a string that names no table
+      // (WHERE path = '/raw.csv' over pond_entries) is just a string.
+      if (in_from) return source.status();
       continue;
     }
     if (source->files.empty()) {
