@@ -90,7 +90,7 @@ class BlobContentWriter final : public tinyfs::ContentWriter {
   explicit BlobContentWriter(ObjectStore& store) : store_(store) {}
 
   Status Append(std::string_view bytes) override {
-    hash_.Update(bytes);
+    hash_.Update(std::string(bytes));
     size_ += bytes.size();
     GlobalCounters().bytes_written += static_cast<int64_t>(bytes.size());
     if (!blob_ && buffer_.size() + bytes.size() <= oplog::kInlineLimit) {
@@ -121,7 +121,7 @@ class BlobContentWriter final : public tinyfs::ContentWriter {
 
  private:
   ObjectStore& store_;
-  Sha256 hash_;
+  AsyncSha256 hash_;  // hashes while the caller reads and writes the next chunk
   uint64_t size_ = 0;
   std::string buffer_;
   std::unique_ptr<WriteStream> blob_;

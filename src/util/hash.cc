@@ -2,7 +2,11 @@
 
 #include <openssl/evp.h>
 
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace pond {
 
@@ -28,6 +32,61 @@ std::string Sha256::FinishHex() {
   unsigned int len = 0;
   EVP_DigestFinal_ex(impl_->ctx, digest, &len);
   return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
+}
+
+struct AsyncSha256::Impl {
+  Sha256 hash;
+  size_t max_pending;
+  std::mutex mu;
+  std::condition_variable changed;
+  std::deque<std::string> pending;  // guarded by mu
+  bool done = false;                // guarded by mu
+  std::thread worker;
+
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu);
+    while (true) {
+      changed.wait(lock, [&] { return done || !pending.empty(); });
+      if (pending.empty()) return;  // done, and nothing left
+      std::string chunk = std::move(pending.front());
+      pending.pop_front();
+      changed.notify_all();
+      lock.unlock();
+      hash.Update(chunk);
+      lock.lock();
+    }
+  }
+};
+
+AsyncSha256::AsyncSha256(size_t max_pending) : impl_(std::make_unique<Impl>()) {
+  impl_->max_pending = max_pending == 0 ? 1 : max_pending;
+  impl_->worker = std::thread([this] { impl_->Run(); });
+}
+
+AsyncSha256::~AsyncSha256() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->done = true;
+  }
+  impl_->changed.notify_all();
+  if (impl_->worker.joinable()) impl_->worker.join();
+}
+
+void AsyncSha256::Update(std::string chunk) {
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  impl_->changed.wait(lock, [&] { return impl_->pending.size() < impl_->max_pending; });
+  impl_->pending.push_back(std::move(chunk));
+  impl_->changed.notify_all();
+}
+
+std::string AsyncSha256::FinishHex() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->done = true;
+  }
+  impl_->changed.notify_all();
+  if (impl_->worker.joinable()) impl_->worker.join();
+  return impl_->hash.FinishHex();
 }
 
 std::string Sha256Hex(std::string_view bytes) {

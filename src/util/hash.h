@@ -27,6 +27,27 @@ class Sha256 {
   std::unique_ptr<Impl> impl_;
 };
 
+// SHA-256 computed on a worker thread, so that hashing a large stream overlaps
+// with reading and writing it. Holds at most `max_pending` chunks (bounded
+// memory); Update() blocks while the worker is that far behind.
+//
+// Thread safety: Update and FinishHex are called from one thread.
+class AsyncSha256 {
+ public:
+  explicit AsyncSha256(size_t max_pending = 4);
+  ~AsyncSha256();
+  AsyncSha256(const AsyncSha256&) = delete;
+  AsyncSha256& operator=(const AsyncSha256&) = delete;
+
+  void Update(std::string chunk);
+  // Waits for every chunk, then returns the lowercase hex digest.
+  std::string FinishHex();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Lowercase hex SHA-256 of `bytes`.
 std::string Sha256Hex(std::string_view bytes);
 

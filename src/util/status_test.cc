@@ -41,6 +41,16 @@ TEST(HashTest, KnownDigests) {
   EXPECT_EQ(h.FinishHex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+TEST(HashTest, AsyncMatchesSync) {
+  std::string data;
+  for (int i = 0; i < 100000; ++i) data += static_cast<char>(i * 31 + 7);
+  AsyncSha256 async(2);
+  for (size_t off = 0; off < data.size(); off += 4097) async.Update(data.substr(off, 4097));
+  EXPECT_EQ(async.FinishHex(), Sha256Hex(data));
+  AsyncSha256 empty;
+  EXPECT_EQ(empty.FinishHex(), Sha256Hex(""));
+}
+
 TEST(IdTest, UuidV7IsWellFormedAndIncreasing) {
   std::string prev = NewUuidV7();
   for (int i = 0; i < 10000; ++i) {
