@@ -20,13 +20,14 @@ namespace pond {
 namespace {
 
 using parquet_internal::AppendCsvField;
-using parquet_internal::CellSqlType;
-using parquet_internal::CellValue;
+using parquet_internal::AppendRows;
+using parquet_internal::CreateTableSql;
 using parquet_internal::ForEachRow;
 using parquet_internal::FromDuckDb;
 using parquet_internal::Guard;
 using parquet_internal::PathList;
 using parquet_internal::WriteOut;
+using parquet_internal::WriteThenRename;
 
 using parquet_internal::DeltaTypeToSql;
 using parquet_internal::SqlIdentifier;
@@ -67,15 +68,9 @@ class DuckDbEngine final : public ParquetEngine {
 
   Status WriteCheckpoint(const std::vector<std::string>& actions,
                          const std::string& dest_path) override {
-    const std::string tmp_path = dest_path + ".tmp";
-    Status status = Guard(StatusCode::kInvalidArgument, "cannot write checkpoint " + dest_path,
-                          [&] { return WriteCheckpointTo(actions, tmp_path); });
-    std::error_code ec;
-    if (status.ok()) {
-      std::filesystem::rename(tmp_path, dest_path, ec);
-      if (ec) status = Status::IOError("cannot rename " + tmp_path + ": " + ec.message());
-    }
-    if (!status.ok()) std::filesystem::remove(tmp_path, ec);
+    Status status = WriteThenRename(
+        dest_path, StatusCode::kInvalidArgument, "cannot write checkpoint " + dest_path,
+        [&](const std::string& tmp) { return WriteCheckpointTo(actions, tmp); });
     DropScratchTable(kActionsTable);
     return status;
   }
@@ -88,15 +83,9 @@ class DuckDbEngine final : public ParquetEngine {
   }
 
   Status WriteRows(const RowBatch& batch, const std::string& dest_path) override {
-    const std::string tmp_path = dest_path + ".tmp";
-    Status status = Guard(StatusCode::kInvalidArgument, "cannot write Parquet file " + dest_path,
-                          [&] { return WriteRowsTo(batch, tmp_path); });
-    std::error_code ec;
-    if (status.ok()) {
-      std::filesystem::rename(tmp_path, dest_path, ec);
-      if (ec) status = Status::IOError("cannot rename " + tmp_path + ": " + ec.message());
-    }
-    if (!status.ok()) std::filesystem::remove(tmp_path, ec);
+    Status status = WriteThenRename(
+        dest_path, StatusCode::kInvalidArgument, "cannot write Parquet file " + dest_path,
+        [&](const std::string& tmp) { return WriteRowsTo(batch, tmp); });
     DropScratchTable(kRowsTable);
     return status;
   }
@@ -110,20 +99,13 @@ class DuckDbEngine final : public ParquetEngine {
   }
 
   Status CsvToParquet(const std::string& csv_path, const std::string& parquet_path) override {
-    const std::string tmp_path = parquet_path + ".tmp";
     const std::string context = "'" + csv_path + "' is not a readable CSV file";
-    Status status = Guard(StatusCode::kInvalidArgument, context, [&] {
-      return Exec("COPY (SELECT * FROM read_csv(" + SqlString(csv_path) + ")) TO " +
-                      SqlString(tmp_path) + " (FORMAT parquet)",
-                  StatusCode::kInvalidArgument, context);
-    });
-    std::error_code ec;
-    if (status.ok()) {
-      std::filesystem::rename(tmp_path, parquet_path, ec);
-      if (ec) status = Status::IOError("cannot rename " + tmp_path + ": " + ec.message());
-    }
-    if (!status.ok()) std::filesystem::remove(tmp_path, ec);
-    return status;
+    return WriteThenRename(parquet_path, StatusCode::kInvalidArgument, context,
+                           [&](const std::string& tmp) {
+                             return Exec("COPY (SELECT * FROM read_csv(" + SqlString(csv_path) +
+                                             ")) TO " + SqlString(tmp) + " (FORMAT parquet)",
+                                         StatusCode::kInvalidArgument, context);
+                           });
   }
 
   Result<RowBatch> ReadRows(const std::vector<std::string>& paths,
@@ -274,28 +256,9 @@ class DuckDbEngine final : public ParquetEngine {
 
   Status WriteRowsTo(const RowBatch& batch, const std::string& tmp_path) {
     const std::string context = "cannot write Parquet file " + tmp_path;
-    std::string create = std::string("CREATE OR REPLACE TABLE ") + kRowsTable + " (";
-    for (size_t c = 0; c < batch.columns.size(); ++c) {
-      create += (c ? ", " : "") + SqlIdentifier(batch.columns[c].name) + " " +
-                CellSqlType(batch.columns[c].type);
-    }
-    RETURN_IF_ERROR(Exec(create + ")", StatusCode::kInternal, context));
-    {
-      duckdb::Appender appender(*con_, kRowsTable);
-      for (const auto& row : batch.rows) {
-        if (row.size() != batch.columns.size()) {
-          return Status::InvalidArgument("a row has " + std::to_string(row.size()) + " cells for " +
-                                         std::to_string(batch.columns.size()) + " columns");
-        }
-        appender.BeginRow();
-        for (size_t c = 0; c < row.size(); ++c) {
-          ASSIGN_OR_RETURN(duckdb::Value v, CellValue(row[c], batch.columns[c].type));
-          appender.Append(v);
-        }
-        appender.EndRow();
-      }
-      appender.Close();
-    }
+    RETURN_IF_ERROR(Exec(CreateTableSql(kRowsTable, batch, false), StatusCode::kInternal, context));
+    duckdb::Appender appender(*con_, kRowsTable);
+    RETURN_IF_ERROR(AppendRows(appender, batch));
     return Exec(std::string("COPY ") + kRowsTable + " TO " + SqlString(tmp_path) +
                     " (FORMAT parquet, COMPRESSION zstd)",
                 StatusCode::kInvalidArgument, context);

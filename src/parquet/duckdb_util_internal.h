@@ -3,6 +3,7 @@
 // duckdb.hpp: never include this outside parquet/ and sql/ module sources.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <ostream>
 #include <string>
@@ -156,6 +157,53 @@ inline Result<duckdb::Value> CellValue(const Cell& cell, CellType type) {
       break;
   }
   return Status::InvalidArgument("a cell does not match its column's type");
+}
+
+// The CREATE TABLE statement for a table `name` shaped like `batch` (no rows).
+inline std::string CreateTableSql(const std::string& name, const RowBatch& batch, bool temporary) {
+  std::string sql = std::string("CREATE OR REPLACE ") + (temporary ? "TEMP " : "") + "TABLE " +
+                    SqlIdentifier(name) + " (";
+  for (size_t c = 0; c < batch.columns.size(); ++c) {
+    sql += (c ? ", " : "") + SqlIdentifier(batch.columns[c].name) + " " +
+           CellSqlType(batch.columns[c].type);
+  }
+  return sql + ")";
+}
+
+// Appends `batch`'s rows to a table made by CreateTableSql. InvalidArgument
+// when a row or a cell does not fit the columns.
+inline Status AppendRows(duckdb::Appender& appender, const RowBatch& batch) {
+  for (const auto& row : batch.rows) {
+    if (row.size() != batch.columns.size()) {
+      return Status::InvalidArgument("a row has " + std::to_string(row.size()) + " cells for " +
+                                     std::to_string(batch.columns.size()) + " columns");
+    }
+    appender.BeginRow();
+    for (size_t c = 0; c < row.size(); ++c) {
+      ASSIGN_OR_RETURN(duckdb::Value v, CellValue(row[c], batch.columns[c].type));
+      appender.Append(v);
+    }
+    appender.EndRow();
+  }
+  appender.Close();
+  return Status::OK();
+}
+
+// Runs `write` against `dest_path + ".tmp"`, then renames it over
+// `dest_path`: the destination is complete or absent, and no temporary file
+// outlives a failure. `write` runs under Guard with `data_code`.
+inline Status WriteThenRename(const std::string& dest_path, StatusCode data_code,
+                              const std::string& context,
+                              const std::function<Status(const std::string&)>& write) {
+  const std::string tmp_path = dest_path + ".tmp";
+  Status status = Guard(data_code, context, [&] { return write(tmp_path); });
+  std::error_code ec;
+  if (status.ok()) {
+    std::filesystem::rename(tmp_path, dest_path, ec);
+    if (ec) status = Status::IOError("cannot rename " + tmp_path + ": " + ec.message());
+  }
+  if (!status.ok()) std::filesystem::remove(tmp_path, ec);
+  return status;
 }
 
 }  // namespace pond::parquet_internal

@@ -20,8 +20,6 @@ namespace pond::sql {
 namespace {
 
 using parquet_internal::AppendCsvField;
-using parquet_internal::CellSqlType;
-using parquet_internal::CellValue;
 using parquet_internal::SqlIdentifier;
 using parquet_internal::SqlString;
 
@@ -152,24 +150,10 @@ class DuckDbSession final : public SqlSession {
 
   Status AddRows(const std::string& name, const RowBatch& rows) override {
     if (locked_) return Status::Internal("tables must be added before LockDown()");
-    std::string create = "CREATE OR REPLACE TEMP TABLE " + SqlIdentifier(name) + " (";
-    for (size_t c = 0; c < rows.columns.size(); ++c) {
-      create += (c ? ", " : "") + SqlIdentifier(rows.columns[c].name) + " " +
-                CellSqlType(rows.columns[c].type);
-    }
-    RETURN_IF_ERROR(Exec(create + ")"));
+    RETURN_IF_ERROR(Exec(parquet_internal::CreateTableSql(name, rows, true)));
     return parquet_internal::Guard(StatusCode::kInternal, "cannot load table " + name, [&] {
       duckdb::Appender appender(*con_, "temp", "main", name);
-      for (const auto& row : rows.rows) {
-        appender.BeginRow();
-        for (size_t c = 0; c < row.size(); ++c) {
-          ASSIGN_OR_RETURN(duckdb::Value v, CellValue(row[c], rows.columns[c].type));
-          appender.Append(v);
-        }
-        appender.EndRow();
-      }
-      appender.Close();
-      return Status::OK();
+      return parquet_internal::AppendRows(appender, rows);
     });
   }
 

@@ -23,9 +23,9 @@ Status NoObject(const std::string& key) { return Status::NotFound("no object '" 
 
 class MemoryStore;
 
-class MemoryReadStream : public ReadStream {
+class StringReadStream : public ReadStream {
  public:
-  explicit MemoryReadStream(std::string data) : data_(std::move(data)) {}
+  explicit StringReadStream(std::string data) : data_(std::move(data)) {}
 
   Result<size_t> Read(char* buf, size_t n) override {
     size_t count = data_.copy(buf, n, pos_);
@@ -80,7 +80,7 @@ class MemoryStore : public ObjectStore {
 
   Result<std::unique_ptr<ReadStream>> OpenRead(const std::string& key) override {
     ASSIGN_OR_RETURN(std::string data, Get(key));
-    return std::unique_ptr<ReadStream>(new MemoryReadStream(std::move(data)));
+    return std::unique_ptr<ReadStream>(new StringReadStream(std::move(data)));
   }
 
   Result<ObjectInfo> Stat(const std::string& key) override {
@@ -160,6 +160,10 @@ Status MemoryWriteStream::Commit() {
 }
 
 }  // namespace
+
+std::unique_ptr<ReadStream> NewStringReadStream(std::string data) {
+  return std::make_unique<StringReadStream>(std::move(data));
+}
 
 std::unique_ptr<ObjectStore> NewMemoryStore() { return std::make_unique<MemoryStore>(); }
 

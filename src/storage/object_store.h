@@ -92,6 +92,9 @@ class ObjectStore {
   virtual std::optional<std::string> LocalPath(const std::string& key) const = 0;
 };
 
+// A stream over bytes held in memory.
+std::unique_ptr<ReadStream> NewStringReadStream(std::string data);
+
 // OK when `key` is a valid key (see above), InvalidArgument otherwise.
 Status ValidateKey(std::string_view key);
 

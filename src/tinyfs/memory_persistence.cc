@@ -11,20 +11,6 @@ namespace pond::tinyfs {
 
 namespace {
 
-class StringReadStream final : public ReadStream {
- public:
-  explicit StringReadStream(std::string data) : data_(std::move(data)) {}
-  Result<size_t> Read(char* buf, size_t n) override {
-    size_t k = std::min(n, data_.size() - pos_);
-    std::copy_n(data_.data() + pos_, k, buf);
-    pos_ += k;
-    return k;
-  }
-
- private:
-  std::string data_;
-  size_t pos_ = 0;
-};
 
 class MemoryContentWriter final : public ContentWriter {
  public:
@@ -90,8 +76,7 @@ class MemoryPersistence final : public Persistence {
         version > static_cast<int64_t>(it->second.size())) {
       return Status::NotFound("node " + node + " has no version " + std::to_string(version));
     }
-    return std::unique_ptr<ReadStream>(
-        std::make_unique<StringReadStream>(it->second[version - 1].content));
+    return NewStringReadStream(it->second[version - 1].content);
   }
 
   Result<std::unique_ptr<ContentWriter>> NewContent() override {

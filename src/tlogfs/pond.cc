@@ -54,20 +54,6 @@ tinyfs::NodeVersion ToNodeVersion(const oplog::Record& r) {
   return v;
 }
 
-class StringStream final : public ReadStream {
- public:
-  explicit StringStream(std::string data) : data_(std::move(data)) {}
-  Result<size_t> Read(char* buf, size_t n) override {
-    size_t k = std::min(n, data_.size() - pos_);
-    std::copy_n(data_.data() + pos_, k, buf);
-    pos_ += k;
-    return k;
-  }
-
- private:
-  std::string data_;
-  size_t pos_ = 0;
-};
 
 // Counts what a content stream delivers.
 class CountingStream final : public ReadStream {
@@ -423,7 +409,7 @@ Result<std::unique_ptr<ReadStream>> Pond::OpenContent(const NodeId& node, int64_
   }
   if (inline_bytes) {
     GlobalCounters().bytes_read += static_cast<int64_t>(inline_bytes->size());
-    return std::unique_ptr<ReadStream>(std::make_unique<StringStream>(std::move(*inline_bytes)));
+    return NewStringReadStream(std::move(*inline_bytes));
   }
   auto blob = store_->OpenRead(oplog::BlobKey(sha));
   if (blob.status().IsNotFound()) {
