@@ -7,6 +7,9 @@
 namespace pond::tlogfs {
 namespace {
 
+// Bump when kSchema changes: an index of another version is rebuilt.
+constexpr int kSchemaVersion = 1;
+
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS records(
@@ -136,11 +139,23 @@ Result<std::unique_ptr<Index>> Index::Open(const std::string& path) {
         sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
     if (rc == SQLITE_OK) {
       sqlite3_busy_timeout(db, 30000);
-      rc = sqlite3_exec(db,
-                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                        "PRAGMA foreign_keys=OFF;",
-                        nullptr, nullptr, nullptr);
-      if (rc == SQLITE_OK) rc = sqlite3_exec(db, kSchema, nullptr, nullptr, nullptr);
+      rc = sqlite3_exec(db, "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
+      // A new file gets WAL mode (it persists) and the schema once; every
+      // later open skips both, which is most of what opening costs.
+      int version = -1;
+      sqlite3_stmt* stmt = nullptr;
+      if (rc == SQLITE_OK &&
+          sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr) == SQLITE_OK &&
+          sqlite3_step(stmt) == SQLITE_ROW) {
+        version = sqlite3_column_int(stmt, 0);
+      }
+      sqlite3_finalize(stmt);
+      if (rc == SQLITE_OK && version != kSchemaVersion) {
+        rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+        if (rc == SQLITE_OK) rc = sqlite3_exec(db, kSchema, nullptr, nullptr, nullptr);
+        std::string set = "PRAGMA user_version=" + std::to_string(kSchemaVersion);
+        if (rc == SQLITE_OK) rc = sqlite3_exec(db, set.c_str(), nullptr, nullptr, nullptr);
+      }
     }
     if (rc == SQLITE_OK) return std::unique_ptr<Index>(new Index(db));
     std::string message = db ? sqlite3_errmsg(db) : "out of memory";
