@@ -27,7 +27,9 @@ Status CatHostDelta(Context& ctx, const Location& loc, const CatOptions& opts) {
   if (!opts.format.empty() && opts.format != "csv") {
     return Status::NotSupported("a Delta table prints only as --format=csv for now");
   }
-  ASSIGN_OR_RETURN(auto store, OpenLocalStore(loc.path));
+  auto opened = OpenLocalStore(loc.path, /*create_if_missing=*/false);
+  if (!opened.ok()) return Status::NotFound("there is no Delta table at " + loc.path);
+  std::unique_ptr<ObjectStore> store = std::move(*opened);
   delta::LazyParquetEngine engine;
   auto snapshot = delta::LoadSnapshot(*store, engine, opts.delta_version);
   if (!snapshot.ok()) return snapshot.status().WithContext("cannot read Delta table " + loc.path);

@@ -343,10 +343,18 @@ class LocalStore : public ObjectStore {
 
 }  // namespace
 
-Result<std::unique_ptr<ObjectStore>> OpenLocalStore(const std::string& root) {
+Result<std::unique_ptr<ObjectStore>> OpenLocalStore(const std::string& root,
+                                                    bool create_if_missing) {
   if (root.empty()) return Status::InvalidArgument("the store's root directory must not be empty");
   std::string trimmed = root;
   while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
+  if (!create_if_missing) {
+    struct stat st;
+    if (::stat(trimmed.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      return Status::NotFound("there is no directory '" + trimmed + "'");
+    }
+    return std::unique_ptr<ObjectStore>(new LocalStore(std::move(trimmed)));
+  }
   if (int err = MakeDirs(trimmed); err != 0) {
     return Status::IOError("cannot open the store at '" + trimmed + "': " + std::strerror(err));
   }

@@ -102,7 +102,10 @@ Status ValidateKey(std::string_view key);
 // temporary file in the same directory that is fsynced, then renamed (Put) or
 // hard-linked into place (PutIfAbsent: link() fails rather than replace); the
 // directory is fsynced after. An fsync failure is reported, never ignored.
-Result<std::unique_ptr<ObjectStore>> OpenLocalStore(const std::string& root);
+// With `create_if_missing` false, a missing root is NotFound (for readers,
+// which must not leave directories behind).
+Result<std::unique_ptr<ObjectStore>> OpenLocalStore(const std::string& root,
+                                                    bool create_if_missing = true);
 
 // Objects live in memory, for tests. Same semantics as the local store.
 std::unique_ptr<ObjectStore> NewMemoryStore();

@@ -145,6 +145,8 @@ TEST(DeltaConformanceTest, MissingTableAndBadVersionAreClearErrors) {
   PondRun missing = RunPond({"cat", "host+delta:///nonexistent/table", "--format=csv"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("no Delta table"), std::string::npos) << missing.err;
+  // Regression: reading a missing table created its directory.
+  EXPECT_FALSE(std::filesystem::exists("/nonexistent/table"));
   std::string table = ConformanceDir() + "/dat/basic_append/delta";
   PondRun future = RunPond({"cat", "host+delta://" + table, "--delta-version", "99"});
   EXPECT_EQ(future.exit_code, 1);
