@@ -301,6 +301,13 @@ class LocalStoreTest : public ::testing::Test {
   std::unique_ptr<ObjectStore> store_;
 };
 
+TEST_F(LocalStoreTest, ReadersDoNotCreateAMissingRoot) {
+  std::string missing = dir_.path() + "/not/there";
+  EXPECT_TRUE(OpenLocalStore(missing, /*create_if_missing=*/false).status().IsNotFound());
+  EXPECT_FALSE(std::filesystem::exists(missing));
+  ASSERT_OK(OpenLocalStore(root_, /*create_if_missing=*/false).status());  // exists: fine
+}
+
 TEST_F(LocalStoreTest, LocalPathPointsAtTheFile) {
   ASSERT_OK(store_->Put("data/part-0.parquet", "PAR1 bytes"));
   std::optional<std::string> path = store_->LocalPath("data/part-0.parquet");
