@@ -304,15 +304,16 @@ Result<std::vector<oplog::Record>> Index::Versions(const std::string& node, int6
   return out;
 }
 
-Result<std::optional<std::string>> Index::Content(const std::string& node, int64_t version) {
-  Stmt s(db_, "SELECT content FROM records WHERE node_id = ? AND version = ?");
+Result<std::optional<Index::StoredContent>> Index::Content(const std::string& node, int64_t version,
+                                                           int64_t as_of) {
+  Stmt s(db_,
+         "SELECT sha256, content FROM records WHERE node_id = ? AND version = ? AND txn_seq <= ?");
   RETURN_IF_ERROR(Prepared(s, db_));
-  s.Bind(1, node).Bind(2, version);
+  s.Bind(1, node).Bind(2, version).Bind(3, as_of);
   int rc = s.Step();
-  if (rc == SQLITE_DONE)
-    return Status::NotFound("node " + node + " has no version " + std::to_string(version));
+  if (rc == SQLITE_DONE) return std::optional<StoredContent>();
   if (rc != SQLITE_ROW) return SqlError(db_, "read content");
-  return s.OptText(0);
+  return std::optional<StoredContent>(StoredContent{s.IsNull(0) ? "" : s.Text(0), s.OptText(1)});
 }
 
 Result<std::vector<TxnRow>> Index::Transactions(int64_t as_of, int64_t limit) {

@@ -69,8 +69,14 @@ class Index {
   Result<std::vector<tinyfs::DirEntry>> List(const std::string& dir, int64_t as_of);
   // Versions of a node, oldest first, without content. Empty when none.
   Result<std::vector<oplog::Record>> Versions(const std::string& node, int64_t as_of);
-  // The inline content of one version; nullopt when it has none (a blob).
-  Result<std::optional<std::string>> Content(const std::string& node, int64_t version);
+  // Where one version's bytes are: its SHA-256 and, unless it is a blob, the
+  // inline bytes. nullopt when the node has no such version as of `as_of`.
+  struct StoredContent {
+    std::string sha256;
+    std::optional<std::string> inline_bytes;
+  };
+  Result<std::optional<StoredContent>> Content(const std::string& node, int64_t version,
+                                               int64_t as_of);
 
   Result<std::vector<TxnRow>> Transactions(int64_t as_of, int64_t limit);
   // Rows for `pond show`, oldest first; empty `part_id` means every partition.

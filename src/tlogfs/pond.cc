@@ -54,7 +54,6 @@ tinyfs::NodeVersion ToNodeVersion(const oplog::Record& r) {
   return v;
 }
 
-
 // Counts what a content stream delivers.
 class CountingStream final : public ReadStream {
  public:
@@ -229,7 +228,6 @@ Status Pond::ApplyCommits(int64_t from_version, const std::string& table_id) {
     std::vector<std::pair<std::string, std::string>> files;  // path, part_id
   };
   std::vector<Pending> commits;
-  std::vector<std::string> paths;
   for (int64_t v = from_version;; ++v) {
     auto text = store_->Get(delta::CommitKey(v));
     if (text.status().IsNotFound()) break;
@@ -392,16 +390,12 @@ Result<std::unique_ptr<ReadStream>> Pond::OpenContent(const NodeId& node, int64_
       }
     }
   }
-  if (!found) {
-    ASSIGN_OR_RETURN(auto versions, index_->Versions(node, view_));
-    for (const auto& r : versions) {
-      if (r.version == version) {
-        sha = r.sha256;
-        found = true;
-        if (r.content) {
-          ASSIGN_OR_RETURN(inline_bytes, index_->Content(node, version));
-        }
-      }
+  if (!found) {  // one indexed lookup: the hash, and the bytes unless they are a blob
+    ASSIGN_OR_RETURN(auto stored, index_->Content(node, version, view_));
+    if (stored) {
+      sha = std::move(stored->sha256);
+      inline_bytes = std::move(stored->inline_bytes);
+      found = true;
     }
   }
   if (!found) {
