@@ -1,16 +1,60 @@
 #include "cmd/cli.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 #include "cmd/commands.h"
 #include "cmd/common.h"
 #include "cmd/version.h"
+#include "storage/temp_files.h"
 #include "util/counters.h"
+#include "util/text.h"
+#include "util/warnings.h"
 
 namespace pond {
-int RunCli(int argc, char** argv) {
+namespace {
+
+// SIGINT/SIGTERM: remove the temporary files of unfinished writes, say so, and
+// die of the signal as if it had not been caught. A pond is crash-safe, so
+// nothing else needs cleaning up: what was not committed is not there.
+void OnInterrupt(int sig) {
+  RemoveRegisteredTempFiles();
+  const char message[] = "pond: interrupted; nothing was changed\n";
+  ssize_t ignored = ::write(STDERR_FILENO, message, sizeof(message) - 1);
+  (void)ignored;
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+void InstallSignalHandlers() {
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = OnInterrupt;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
+}
+
+// Flushes standard output. IOError naming the reason when any write to it failed.
+Status FlushStdout() {
+  errno = 0;
+  std::cout.flush();
+  int err = errno;
+  if (std::fflush(stdout) != 0 && err == 0) err = errno;
+  if (!std::cout.good() || std::ferror(stdout)) {
+    return Status::IOError("cannot write to standard output: " +
+                           std::string(err ? std::strerror(err) : "write error"));
+  }
+  return Status::OK();
+}
+
+int Run(int argc, char** argv) {
   Context ctx;
   if (const char* env = std::getenv("POND")) ctx.global.pond_dir = env;
 
@@ -22,9 +66,9 @@ int RunCli(int argc, char** argv) {
   app.add_flag("-v,--verbose", ctx.global.verbose, "print performance counters to stderr");
   app.add_option("--as-of", ctx.global.as_of, "read the pond as it was at transaction N")
       ->check(WholeNumberAtLeast(1));
-  for (auto add : {AddCatCommand, AddCopyCommand, AddDescribeCommand, AddInitCommand,
-                   AddListCommand, AddLnCommand, AddLogCommand, AddMkdirCommand, AddMvCommand,
-                   AddQueryCommand, AddRmCommand, AddShowCommand}) {
+  for (auto add : {AddCatCommand, AddCopyCommand, AddDescribeCommand, AddFsckCommand,
+                   AddGcCommand, AddInitCommand, AddListCommand, AddLnCommand, AddLogCommand,
+                   AddMkdirCommand, AddMvCommand, AddQueryCommand, AddRmCommand, AddShowCommand}) {
     add(app, ctx);
   }
   ctx.command_line = "pond";
@@ -43,20 +87,35 @@ int RunCli(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "pond: " << e.what() << " (see pond --help)\n";
+    std::cerr << "pond: " << EscapeControl(e.what()) << " (see pond --help)\n";
     return kExitUsage;
   }
   if (!ctx.ran) {
     std::cout << app.help();
-    return kExitOk;
+    return FlushStdout().ok() ? kExitOk : kExitFailure;
   }
-  std::cout.flush();
+  Status output = FlushStdout();
+  if (ctx.status.ok() && !output.ok()) ctx.status = output;
   if (ctx.global.verbose) std::cerr << GlobalCounters().Format();
+  for (const std::string& w : TakeWarnings()) std::cerr << "pond: warning: " << EscapeControl(w) << "\n";
   if (!ctx.status.ok()) {
-    std::cerr << "pond: " << ctx.status.message() << "\n";
+    std::cerr << "pond: " << EscapeControl(ctx.status.message()) << "\n";
     return ctx.usage_error ? kExitUsage : kExitFailure;
   }
   return kExitOk;
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  InstallSignalHandlers();
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    // No failure may abort the process: whatever escaped is one sentence too.
+    std::cerr << "pond: internal error: " << EscapeControl(e.what()) << "\n";
+    return kExitFailure;
+  }
 }
 
 }  // namespace pond

@@ -13,6 +13,8 @@ namespace pond {
 void AddCatCommand(CLI::App& app, Context& ctx);
 void AddCopyCommand(CLI::App& app, Context& ctx);
 void AddDescribeCommand(CLI::App& app, Context& ctx);
+void AddFsckCommand(CLI::App& app, Context& ctx);
+void AddGcCommand(CLI::App& app, Context& ctx);
 void AddInitCommand(CLI::App& app, Context& ctx);
 void AddListCommand(CLI::App& app, Context& ctx);
 void AddLnCommand(CLI::App& app, Context& ctx);

@@ -4,25 +4,43 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "util/duration.h"
 #include "util/time.h"
 
 namespace pond {
 
-Result<std::unique_ptr<tlogfs::Pond>> OpenPond(const Context& ctx) {
+Status UsageError(Context& ctx, std::string message) {
+  ctx.usage_error = true;
+  return Status::InvalidArgument(std::move(message));
+}
+
+Result<std::unique_ptr<tlogfs::Pond>> OpenPond(Context& ctx, bool allow_damage) {
   if (ctx.global.pond_dir.empty()) {
-    return Status::InvalidArgument("no pond given: use --pond DIR or set POND");
+    return UsageError(ctx, "no pond given: use --pond DIR or set POND");
   }
   tlogfs::PondOptions options;
   options.as_of = ctx.global.as_of;
+  options.allow_damage = allow_damage;
   if (const char* wait = std::getenv("POND_LOCK_TIMEOUT_MS")) {
-    options.lock_timeout_ms = std::atoi(wait);
+    int64_t ms = 0;
+    const char* end = wait + std::strlen(wait);
+    auto [p, ec] = std::from_chars(wait, end, ms);
+    if (ec != std::errc() || p != end || ms < 0 || ms > 86400000) {
+      return UsageError(ctx, "POND_LOCK_TIMEOUT_MS must be a whole number of milliseconds, not '" +
+                                 std::string(wait) + "'");
+    }
+    options.lock_timeout_ms = static_cast<int>(ms);
   }
   return tlogfs::Pond::Open(ctx.global.pond_dir, options);
 }
 
 Status RunWrite(Context& ctx, const std::function<Status(tinyfs::FS&, tlogfs::Pond&)>& body) {
+  if (ctx.global.as_of) {
+    return UsageError(ctx, "--as-of reads a past transaction; it cannot be used to change the pond");
+  }
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
   RETURN_IF_ERROR(pond->Begin(ctx.command_line));
   tinyfs::FS fs(*pond);
@@ -44,6 +62,24 @@ CLI::Validator WholeNumberAtLeast(int64_t min) {
         return "must be a whole number of " + std::to_string(min) + " or more, not '" + text + "'";
       },
       min == 0 ? "NONNEGATIVE" : "POSITIVE");
+}
+
+CLI::Validator TimeValidator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        auto parsed = ParseMicrosUtc(text);
+        return parsed.ok() ? "" : parsed.status().message();
+      },
+      "TIME");
+}
+
+CLI::Validator DurationValidator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        auto parsed = ParseDurationMicros(text);
+        return parsed.ok() ? "" : parsed.status().message();
+      },
+      "DURATION");
 }
 
 std::string HumanSize(uint64_t bytes) {
@@ -68,6 +104,23 @@ std::string ShortTime(int64_t micros) {
   return t.substr(0, 10) + " " + t.substr(11, 8);
 }
 
-std::string JsonString(const std::string& text) { return nlohmann::json(text).dump(); }
+std::string JsonString(const std::string& text) {
+  return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void JsonLister::Add(const nlohmann::json& item) {
+  std::string text = item.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (lines_) {
+    out_ << text << '\n';
+  } else {
+    out_ << (first_ ? "[\n" : ",\n") << text;
+  }
+  first_ = false;
+}
+
+Status JsonLister::Finish() {
+  if (!lines_) out_ << (first_ ? "[]\n" : "\n]\n");
+  return out_ ? Status::OK() : Status::IOError("cannot write the output");
+}
 
 }  // namespace pond

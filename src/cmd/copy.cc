@@ -1,15 +1,27 @@
 // pond copy: host files into the pond (one transaction), or pond files out to
 // a host directory, with the semantics of cp(1).
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "cmd/commands.h"
 #include "cmd/common.h"
 #include "cmd/location.h"
+#include "parquet/csv_shape.h"
+#include "sql/pond_tables.h"
+#include "storage/temp_files.h"
 #include "tinyfs/path.h"
 #include "util/counters.h"
+#include "util/id.h"
+#include "util/text.h"
+#include "util/warnings.h"
 
 namespace pond {
 namespace {
@@ -23,16 +35,34 @@ const std::vector<std::string> kTimeColumns = {"timestamp", "Timestamp", "event_
 struct CopyOptions {
   std::vector<std::string> args;  // sources then destination
   bool recursive = false;
+  bool allow_special = false;
   std::string time_column;
 };
 
 struct Source {
   std::string host_path;
-  std::string format;  // "", "table", "series"
+  std::string format;  // "", "table", "series", "csv", "csv+series"
   std::string text;    // as given
 };
 
-Result<Source> ParseSource(const std::string& text) {
+std::string Quote(const std::string& path) { return "'" + EscapeControl(path) + "'"; }
+
+const char* KindOf(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+// The reason a host path cannot be used, in words.
+Status HostError(const std::string& verb, const std::string& path, int err) {
+  if (err == ENOENT) return Status::NotFound("host file " + Quote(path) + " does not exist");
+  return Status::IOError("cannot " + verb + " host file " + Quote(path) + ": " +
+                         std::strerror(err));
+}
+
+Result<Source> ParseSource(const std::string& text, const CopyOptions& opts) {
   ASSIGN_OR_RETURN(Location loc, ParseLocation(text));
   if (loc.is_url() && !loc.is_host()) {
     return Status::InvalidArgument("'" + text + "' is not a host path or host:/// URL");
@@ -43,36 +73,113 @@ Result<Source> ParseSource(const std::string& text) {
     return Status::InvalidArgument("'" + loc.scheme + "' is not a source kind (use host, " +
                                    "host+table, host+series, host+csv or host+csv+series)");
   }
+  if (s.host_path.empty()) return Status::InvalidArgument("a source cannot be empty");
   std::error_code ec;
   s.host_path = hostfs::absolute(s.host_path, ec).lexically_normal().string();
   if (s.host_path.size() > 1 && s.host_path.back() == '/') s.host_path.pop_back();
-  if (!hostfs::exists(s.host_path, ec)) {
-    return Status::NotFound("host file '" + s.host_path + "' does not exist");
+  struct stat st;
+  if (::stat(s.host_path.c_str(), &st) != 0) return HostError("read", s.host_path, errno);
+  if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !opts.allow_special) {
+    // /dev/zero or a FIFO never ends: read one only when asked to.
+    return Status::InvalidArgument(Quote(s.host_path) + " is " + KindOf(st.st_mode) +
+                                   ", not a regular file; name --allow-special to read it until "
+                                   "it ends");
   }
   return s;
 }
 
+// Streams host file `path` into `writer`.
+Status ReadHostFile(const std::string& path, tinyfs::ContentWriter& writer) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return HostError("read", path, errno);
+  std::string buf(kChunk, '\0');
+  Status st;
+  while (st.ok()) {
+    ssize_t got = ::read(fd, buf.data(), buf.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      st = HostError("read", path, errno);
+      break;
+    }
+    if (got == 0) break;
+    st = writer.Append(std::string_view(buf.data(), static_cast<size_t>(got)));
+  }
+  ::close(fd);
+  return st;
+}
+
+// A private temporary folder on the host, removed (also on SIGINT) when it dies.
+class TempFolder {
+ public:
+  ~TempFolder() {
+    if (dir_.empty()) return;
+    std::error_code ec;
+    hostfs::remove_all(dir_, ec);
+    for (int h : handles_) UnregisterTempFile(h);
+  }
+  Result<std::string> File(const std::string& name) {
+    if (dir_.empty()) {
+      std::error_code ec;
+      std::string base = hostfs::temp_directory_path(ec).string();
+      if (ec) base = "/tmp";
+      std::string tmpl = base + "/pond-copy-XXXXXX";
+      if (!::mkdtemp(tmpl.data())) {
+        return Status::IOError("cannot create a temporary folder in " + base + ": " +
+                               std::strerror(errno));
+      }
+      dir_ = tmpl;
+      handles_.push_back(RegisterTempFile(dir_, true));
+    }
+    std::string path = dir_ + "/" + name;
+    handles_.push_back(RegisterTempFile(path));
+    return path;
+  }
+
+ private:
+  std::string dir_;
+  std::vector<int> handles_;
+};
+
 Status CopyFileIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
                   const std::string& pond_path, const CopyOptions& opts);
 
-// A CSV file becomes a Parquet table or series: parsed by DuckDB into a
-// temporary Parquet file, which is then copied in like any other.
+// A CSV file becomes a Parquet table or series: its shape checked, parsed by
+// DuckDB into a temporary Parquet file, which is then copied in like any other.
 Status CopyCsvIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
                  const std::string& pond_path, const CopyOptions& opts) {
+  auto fail = [&](const Status& st) {
+    return Status(st.code(), "cannot import " + Quote(src.host_path) + ": " + st.message());
+  };
+  auto shape = CheckCsvShape(src.host_path);
+  if (!shape.ok()) return fail(shape.status());
   ASSIGN_OR_RETURN(ParquetEngine * engine, pond.table().engine().Get());
-  std::string tmpl = (hostfs::temp_directory_path() / "pond-csv-XXXXXX").string();
-  if (!mkdtemp(tmpl.data())) return Status::IOError("cannot create a temporary folder");
-  std::string parquet = tmpl + "/table.parquet";
-  Status st = engine->CsvToParquet(src.host_path, parquet);
-  if (st.ok()) {
-    Source converted{parquet, src.format == "csv" ? "table" : "series", src.text};
-    st = CopyFileIn(fs, pond, converted, pond_path, opts);
-  } else {
-    st = Status::InvalidArgument("'" + src.host_path + "' is not a CSV file that reads as a table");
+  TempFolder temp;
+  ASSIGN_OR_RETURN(std::string parquet, temp.File("table.parquet"));
+  Status st = engine->CsvToParquet(src.host_path, shape->delimiter, parquet);
+  if (!st.ok()) return fail(st);
+  Source converted{parquet, src.format == "csv" ? "table" : "series", src.text};
+  st = CopyFileIn(fs, pond, converted, pond_path, opts);
+  if (!st.ok() && st.message().find(parquet) != std::string::npos) {
+    return fail(Status(st.code(), "its rows cannot be stored"));  // never show our temp path
   }
-  std::error_code ec;
-  hostfs::remove_all(tmpl, ec);
   return st;
+}
+
+// Checks that a new version of series `node` keeps the types of the columns
+// its earlier versions have; new columns are fine (missing ones read as NULL).
+Status CheckSeriesSchema(tinyfs::FS& fs, const tinyfs::Node& node, const ParquetInfo& info) {
+  ASSIGN_OR_RETURN(auto versions, fs.Versions(node));
+  for (const auto& [name, type] : sql::MergedColumns(versions)) {
+    for (const auto& [new_name, new_type] : info.columns) {
+      if (new_name == name && new_type != type) {
+        return Status::InvalidArgument(
+            Quote(node.path) + " cannot take this version: its column '" + EscapeControl(name) +
+            "' is " + new_type + " here but " + type +
+            " in earlier versions (a series keeps its column types)");
+      }
+    }
+  }
+  return Status::OK();
 }
 
 // Streams one host file into a new version at `pond_path`.
@@ -85,10 +192,24 @@ Status CopyFileIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
     ASSIGN_OR_RETURN(ParquetEngine * engine, pond.table().engine().Get());
     std::vector<std::string> time_columns =
         opts.time_column.empty() ? kTimeColumns : std::vector<std::string>{opts.time_column};
+    std::optional<tinyfs::Node> existing;
+    std::optional<std::string> existing_time;
+    if (src.format == "series") {
+      auto found = fs.TryResolve(pond_path);
+      if (found.ok() && *found && (*found)->type == EntryType::kFileSeries) {
+        existing = **found;
+        ASSIGN_OR_RETURN(auto versions, fs.Versions(*existing));
+        auto attrs = nlohmann::json::parse(versions.back().meta.attributes, nullptr, false);
+        if (attrs.is_object() && attrs.contains("time_column") && attrs["time_column"].is_string()) {
+          existing_time = attrs["time_column"].get<std::string>();
+          if (opts.time_column.empty()) time_columns = {*existing_time};
+        }
+      }
+    }
     auto info = engine->InspectParquet(
         src.host_path, src.format == "series" ? time_columns : std::vector<std::string>{});
     if (!info.ok()) {
-      return Status::InvalidArgument("'" + src.host_path + "' is not a Parquet file, so it " +
+      return Status::InvalidArgument(Quote(src.text) + " is not a Parquet file, so it " +
                                      "cannot be stored as a " + src.format);
     }
     nlohmann::json attrs = {{"num_rows", info->num_rows}};
@@ -98,12 +219,20 @@ Status CopyFileIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
     type = EntryType::kFileTable;
     if (src.format == "series") {
       if (!info->time_column) {
-        return Status::InvalidArgument("'" + src.host_path + "' has no time column (looked for " +
-                                       (opts.time_column.empty()
-                                            ? std::string("timestamp, Timestamp, event_time, time")
-                                            : opts.time_column) +
-                                       "; name one with --time-column)");
+        std::string looked = existing_time ? *existing_time
+                             : opts.time_column.empty()
+                                 ? std::string("timestamp, Timestamp, event_time, time")
+                                 : opts.time_column;
+        return Status::InvalidArgument(Quote(src.text) + " has no time column (looked for " +
+                                       looked +
+                                       (existing_time ? ", the time column of the series)"
+                                                      : "; name one with --time-column)"));
       }
+      if (existing_time && *info->time_column != *existing_time) {
+        return Status::InvalidArgument(Quote(pond_path) + " has the time column '" +
+                                       *existing_time + "', not '" + *info->time_column + "'");
+      }
+      if (existing) RETURN_IF_ERROR(CheckSeriesSchema(fs, *existing, *info));
       type = EntryType::kFileSeries;
       attrs["time_column"] = *info->time_column;
       meta.min_event_time = info->min_time;
@@ -111,37 +240,50 @@ Status CopyFileIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
     }
     meta.attributes = attrs.dump();
   }
-  std::ifstream in(src.host_path, std::ios::binary);
-  if (!in) return Status::IOError("cannot read host file '" + src.host_path + "'");
   ASSIGN_OR_RETURN(auto writer, pond.NewContent());
-  std::string buf(kChunk, '\0');
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    std::streamsize got = in.gcount();
-    if (got > 0) RETURN_IF_ERROR(writer->Append(std::string_view(buf.data(), got)));
-  }
-  if (in.bad()) return Status::IOError("cannot read host file '" + src.host_path + "'");
+  RETURN_IF_ERROR(ReadHostFile(src.host_path, *writer));
   ASSIGN_OR_RETURN(tinyfs::ContentRef ref, writer->Finish());
   return fs.WriteFile(pond_path, type, ref, meta).status();
 }
 
+// A host tree, as cp -r copies it: directories and files, and symlinks as
+// symlinks (never followed, so a link to `..` is one link, not a loop).
 Status CopyTreeIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
                   const std::string& pond_path, const CopyOptions& opts) {
   RETURN_IF_ERROR(fs.Mkdir(pond_path, true).status());
-  std::vector<hostfs::directory_entry> entries;
-  std::error_code ec;
-  for (const auto& e : hostfs::directory_iterator(src.host_path, ec)) entries.push_back(e);
-  if (ec) return Status::IOError("cannot list host directory '" + src.host_path + "'");
-  std::sort(entries.begin(), entries.end(),
-            [](const auto& a, const auto& b) { return a.path() < b.path(); });
-  for (const auto& e : entries) {
-    Source child{e.path().string(), src.format, e.path().string()};
-    std::string target = tinyfs::ChildPath(pond_path, e.path().filename().string());
-    if (e.is_directory(ec)) {
+  DIR* d = ::opendir(src.host_path.c_str());
+  if (!d) return HostError("list", src.host_path, errno);
+  std::vector<std::string> names;
+  while (true) {
+    errno = 0;
+    struct dirent* e = ::readdir(d);
+    if (!e) break;
+    std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(std::move(name));
+  }
+  int err = errno;
+  ::closedir(d);
+  if (err != 0) return HostError("list", src.host_path, err);
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) {
+    std::string host = src.host_path + "/" + name;
+    std::string target = tinyfs::ChildPath(pond_path, name);
+    struct stat st;
+    if (::lstat(host.c_str(), &st) != 0) return HostError("read", host, errno);
+    Source child{host, src.format, host};
+    if (S_ISLNK(st.st_mode)) {
+      std::string link(PATH_MAX, '\0');
+      ssize_t n = ::readlink(host.c_str(), link.data(), link.size());
+      if (n < 0) return HostError("read", host, errno);
+      link.resize(static_cast<size_t>(n));
+      RETURN_IF_ERROR(fs.Symlink(link, target).status());
+    } else if (S_ISDIR(st.st_mode)) {
       RETURN_IF_ERROR(CopyTreeIn(fs, pond, child, target, opts));
-    } else if (e.is_regular_file(ec)) {
+    } else if (S_ISREG(st.st_mode)) {
       RETURN_IF_ERROR(CopyFileIn(fs, pond, child, target, opts));
-    }  // sockets, devices and the like are not data: skipped
+    } else {
+      Warn("skipped " + Quote(host) + ": it is " + KindOf(st.st_mode));
+    }
   }
   return Status::OK();
 }
@@ -152,10 +294,10 @@ Status CopyIn(Context& ctx, const CopyOptions& opts) {
   // Parse every source first: a bad one fails the command before anything is written.
   std::vector<Source> parsed;
   for (const std::string& s : sources) {
-    ASSIGN_OR_RETURN(Source src, ParseSource(s));
+    ASSIGN_OR_RETURN(Source src, ParseSource(s, opts));
     std::error_code ec;
     if (hostfs::is_directory(src.host_path, ec) && !opts.recursive) {
-      return Status::InvalidArgument("'" + src.host_path + "' is a directory (use copy -r)");
+      return Status::InvalidArgument(Quote(src.host_path) + " is a directory (use copy -r)");
     }
     parsed.push_back(std::move(src));
   }
@@ -163,11 +305,11 @@ Status CopyIn(Context& ctx, const CopyOptions& opts) {
     ASSIGN_OR_RETURN(std::optional<tinyfs::Node> target, fs.TryResolve(dest));
     bool into_dir = target && target->type == EntryType::kDirectory;
     if (!into_dir && dest.size() > 1 && dest.back() == '/') {
-      return Status::NotFound("directory '" + dest + "' does not exist");
+      return Status::NotFound("directory " + Quote(dest) + " does not exist");
     }
     if (parsed.size() > 1 && !into_dir) {
-      return Status::InvalidArgument("copying several sources needs an existing directory, and '" +
-                                     dest + "' is not one");
+      return Status::InvalidArgument("copying several sources needs an existing directory, and " +
+                                     Quote(dest) + " is not one");
     }
     for (const Source& src : parsed) {
       std::string name = hostfs::path(src.host_path).filename().string();
@@ -183,17 +325,59 @@ Status CopyIn(Context& ctx, const CopyOptions& opts) {
   });
 }
 
+// Writes what `cat` shows of series `node` (every version's rows, in time
+// order) to host file `dest` as one Parquet file.
+Status WriteSeriesOut(tinyfs::FS& fs, tlogfs::Pond& pond, const tinyfs::Node& node,
+                      const std::string& dest) {
+  sql::ScratchFiles scratch;
+  ASSIGN_OR_RETURN(sql::TableSource source,
+                   sql::ResolvePondTable(fs, pond, node.path, {}, scratch));
+  ASSIGN_OR_RETURN(auto session, sql::OpenSqlSession());
+  RETURN_IF_ERROR(session->AddTable("source", source));
+  RETURN_IF_ERROR(session->LockDown());
+  std::string query = "SELECT * FROM source";
+  if (source.time_column) query += " ORDER BY \"" + *source.time_column + "\"";
+  return session->QueryToParquet(query, dest);
+}
+
+// Writes the raw bytes of the latest version of file `node` to host file `dest`.
+Status WriteBytesOut(tinyfs::FS& fs, const tinyfs::Node& node, const std::string& dest) {
+  ASSIGN_OR_RETURN(auto stream, fs.OpenFile(node));
+  int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return HostError("write", dest, errno);
+  std::string buf(kChunk, '\0');
+  Status st;
+  while (st.ok()) {
+    auto n = stream->Read(buf.data(), buf.size());
+    if (!n.ok()) {
+      st = n.status();
+      break;
+    }
+    if (*n == 0) break;
+    size_t done = 0;
+    while (done < *n && st.ok()) {
+      ssize_t put = ::write(fd, buf.data() + done, *n - done);
+      if (put < 0 && errno == EINTR) continue;
+      if (put < 0) st = HostError("write", dest, errno);
+      done += put > 0 ? static_cast<size_t>(put) : 0;
+    }
+  }
+  if (::close(fd) != 0 && st.ok()) st = HostError("write", dest, errno);
+  return st;
+}
+
 // Pond files matching the sources, written under the host directory at their
-// pond paths.
+// pond paths. Tables and series are written as what cat shows of them.
 Status CopyOut(Context& ctx, const CopyOptions& opts, const std::string& host_dir_text) {
   std::error_code ec;
   hostfs::path host_dir = hostfs::weakly_canonical(host_dir_text, ec);
   if (ec || !hostfs::is_directory(host_dir, ec)) {
-    return Status::NotFound("host directory '" + host_dir_text + "' does not exist");
+    return Status::NotFound("host directory " + Quote(host_dir_text) + " does not exist");
   }
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
   tinyfs::FS fs(*pond);
   for (size_t i = 0; i + 1 < opts.args.size(); ++i) {
+    if (opts.args[i].empty()) return Status::InvalidArgument("a source cannot be empty");
     ASSIGN_OR_RETURN(auto matches, fs.Glob(opts.args[i]));
     size_t copied = 0;
     for (const auto& m : matches) {
@@ -202,6 +386,7 @@ Status CopyOut(Context& ctx, const CopyOptions& opts, const std::string& host_di
         auto target = fs.Resolve(m.path);
         if (!target.ok()) continue;
         node = *target;
+        node.path = m.path;
       }
       if (!tinyfs::IsFile(node.type)) continue;
       hostfs::path out = (host_dir / m.path.substr(1)).lexically_normal();
@@ -210,46 +395,44 @@ Status CopyOut(Context& ctx, const CopyOptions& opts, const std::string& host_di
       hostfs::path parent = hostfs::weakly_canonical(out.parent_path(), ec);
       std::string root = host_dir.string() + "/";
       if (ec || (parent.string() + "/").rfind(root, 0) != 0) {
-        return Status::InvalidArgument("refusing to write '" + out.string() + "' outside '" +
-                                       host_dir.string() + "'");
+        return Status::InvalidArgument("refusing to write " + Quote(out.string()) + " outside " +
+                                       Quote(host_dir.string()));
       }
       hostfs::create_directories(out.parent_path(), ec);
-      if (ec)
-        return Status::IOError("cannot create host directory '" + out.parent_path().string() + "'");
-      ASSIGN_OR_RETURN(auto stream, fs.OpenFile(node));
-      std::string tmp = out.string() + ".pond-tmp";
-      {
-        std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-        if (!file) return Status::IOError("cannot write host file '" + out.string() + "'");
-        std::string buf(kChunk, '\0');
-        while (true) {
-          ASSIGN_OR_RETURN(size_t n, stream->Read(buf.data(), buf.size()));
-          if (n == 0) break;
-          file.write(buf.data(), static_cast<std::streamsize>(n));
-        }
-        if (!file.flush()) {
-          hostfs::remove(tmp, ec);
-          return Status::IOError("cannot write host file '" + out.string() + "'");
-        }
+      if (ec) {
+        return Status::IOError("cannot create host directory " + Quote(out.parent_path().string()) +
+                               ": " + ec.message());
       }
-      hostfs::rename(tmp, out, ec);
-      if (ec) return Status::IOError("cannot write host file '" + out.string() + "'");
+      // Complete or absent: written beside its name, then renamed.
+      std::string tmp = out.string() + ".pond-tmp-" + NewUuidV7();
+      int handle = RegisterTempFile(tmp);
+      Status st = node.type == EntryType::kFileSeries ? WriteSeriesOut(fs, *pond, node, tmp)
+                                                      : WriteBytesOut(fs, node, tmp);
+      if (st.ok()) {
+        hostfs::rename(tmp, out, ec);
+        if (ec) st = Status::IOError("cannot write host file " + Quote(out.string()) + ": " + ec.message());
+      }
+      if (!st.ok()) hostfs::remove(tmp, ec);
+      UnregisterTempFile(handle);
+      RETURN_IF_ERROR(st);
       ++copied;
     }
-    if (copied == 0) return Status::NotFound("no pond file matches '" + opts.args[i] + "'");
+    if (copied == 0) {
+      return Status::NotFound("no pond file matches " + Quote(opts.args[i]));
+    }
   }
   return Status::OK();
 }
 
 Status RunCopy(Context& ctx, const CopyOptions& opts) {
   if (opts.args.size() < 2) {
-    ctx.usage_error = true;
-    return Status::InvalidArgument("copy needs at least one source and a destination");
+    return UsageError(ctx, "copy needs at least one source and a destination");
   }
+  if (opts.args.back().empty()) return UsageError(ctx, "the destination cannot be empty");
   ASSIGN_OR_RETURN(Location dest, ParseLocation(opts.args.back()));
   if (dest.is_url()) {
     if (dest.scheme != "host") {
-      return Status::InvalidArgument("copying out needs a host:///dir destination");
+      return UsageError(ctx, "copying out needs a host:///dir destination");
     }
     return CopyOut(ctx, opts, dest.path);
   }
@@ -264,6 +447,8 @@ void AddCopyCommand(CLI::App& app, Context& ctx) {
       "copy", "Copy host files into the pond (one transaction), or pond files out to host:///dir");
   cmd->add_option("args", opts->args, "SRC... DEST")->required()->expected(2, -1);
   cmd->add_flag("-r,--recursive", opts->recursive, "copy host directory trees");
+  cmd->add_flag("--allow-special", opts->allow_special,
+                "read a FIFO or device source until it ends (refused otherwise)");
   cmd->add_option("--time-column", opts->time_column, "the time column of a series");
   cmd->callback([&ctx, opts] {
     ctx.ran = true;

@@ -1,35 +1,106 @@
-// pond describe PATTERN: per entry, its type, versions, sizes, hashes,
-// schema and time bounds where known.
+// pond describe PATTERN [--format json|jsonl]: per entry, its type, versions,
+// sizes, hashes, schema and time bounds where known.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "cmd/commands.h"
 #include "cmd/common.h"
+#include "sql/pond_tables.h"
+#include "util/text.h"
 #include "util/time.h"
 
 namespace pond {
 namespace {
 
-Status RunDescribe(Context& ctx, const std::string& pattern) {
+struct DescribeOptions {
+  std::string pattern;
+  std::string format = "text";
+};
+
+// Rows over the versions a reader sees: the latest for a table, all for a series.
+int64_t RowCount(const std::vector<tinyfs::NodeVersion>& versions, bool series) {
+  int64_t rows = 0;
+  for (const auto& v : versions) {
+    auto a = nlohmann::json::parse(v.meta.attributes, nullptr, false);
+    if (a.is_object() && a.contains("num_rows") && a["num_rows"].is_number_integer()) {
+      rows = series ? rows + a["num_rows"].get<int64_t>() : a["num_rows"].get<int64_t>();
+    }
+  }
+  return rows;
+}
+
+std::optional<std::string> TimeColumn(const tinyfs::NodeVersion& v) {
+  auto a = nlohmann::json::parse(v.meta.attributes, nullptr, false);
+  if (a.is_object() && a.contains("time_column") && a["time_column"].is_string()) {
+    return a["time_column"].get<std::string>();
+  }
+  return std::nullopt;
+}
+
+Status RunDescribe(Context& ctx, const DescribeOptions& opts) {
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
   tinyfs::FS fs(*pond);
-  ASSIGN_OR_RETURN(auto matches, fs.Glob(pattern));
-  if (matches.empty()) return Status::NotFound("nothing matches '" + pattern + "'");
+  ASSIGN_OR_RETURN(auto matches, fs.Glob(opts.pattern));
+  if (matches.empty()) {
+    return Status::NotFound("nothing matches '" + EscapeControl(opts.pattern) + "'");
+  }
   std::ostream& out = *ctx.out;
+  const bool json = opts.format != "text";
+  JsonLister lister(out, opts.format == "jsonl");
   for (const auto& m : matches) {
     ASSIGN_OR_RETURN(auto versions, fs.Versions(m.node));
     const auto& first = versions.front();
-    out << m.path << "\n";
-    out << "  type:      " << tinyfs::EntryTypeName(m.node.type) << "\n";
-    out << "  node:      " << m.node.id << " (partition " << first.part_id << ")\n";
+    const bool series = m.node.type == tinyfs::EntryType::kFileSeries;
+    const bool tabular = series || m.node.type == tinyfs::EntryType::kFileTable;
+    // A series is read as the union of its versions; a table as its latest.
+    std::vector<sql::SchemaColumn> schema =
+        series ? sql::MergedColumns(versions) : sql::VersionColumns(versions.back());
+    std::optional<size_t> entries;
+    std::optional<std::string> target;
     if (m.node.type == tinyfs::EntryType::kDirectory) {
-      ASSIGN_OR_RETURN(auto entries, fs.ReadDirectory(m.node));
-      out << "  entries:   " << entries.size() << "\n";
+      ASSIGN_OR_RETURN(auto list, fs.ReadDirectory(m.node));
+      entries = list.size();
     }
     if (m.node.type == tinyfs::EntryType::kSymlink) {
-      ASSIGN_OR_RETURN(std::string target, fs.ReadLink(m.node));
-      out << "  target:    " << target << "\n";
+      ASSIGN_OR_RETURN(target, fs.ReadLink(m.node));
     }
+    if (json) {
+      nlohmann::json item = {{"path", m.path},
+                             {"type", tinyfs::EntryTypeName(m.node.type)},
+                             {"node_id", m.node.id},
+                             {"partition", first.part_id}};
+      if (entries) item["entries"] = *entries;
+      if (target) item["target"] = *target;
+      nlohmann::json vs = nlohmann::json::array();
+      for (const auto& v : versions) {
+        nlohmann::json jv = {{"version", v.version},
+                             {"time", FormatMicrosUtc(v.timestamp)},
+                             {"txn", v.txn_seq}};
+        if (tinyfs::IsFile(v.type) || v.type == tinyfs::EntryType::kSymlink) {
+          jv["size"] = v.size;
+          jv["sha256"] = v.sha256;
+          jv["blob"] = v.is_blob;
+        }
+        if (v.meta.min_event_time) jv["min_event_time"] = FormatMicrosUtc(*v.meta.min_event_time);
+        if (v.meta.max_event_time) jv["max_event_time"] = FormatMicrosUtc(*v.meta.max_event_time);
+        vs.push_back(std::move(jv));
+      }
+      item["versions"] = std::move(vs);
+      if (tabular) {
+        nlohmann::json cols = nlohmann::json::array();
+        for (const auto& [name, type] : schema) cols.push_back({{"name", name}, {"type", type}});
+        item["schema"] = std::move(cols);
+        item["rows"] = RowCount(versions, series);
+        if (auto tc = TimeColumn(versions.back())) item["time_column"] = *tc;
+      }
+      lister.Add(item);
+      continue;
+    }
+    out << EscapeControl(m.path) << "\n";
+    out << "  type:      " << tinyfs::EntryTypeName(m.node.type) << "\n";
+    out << "  node:      " << m.node.id << " (partition " << first.part_id << ")\n";
+    if (entries) out << "  entries:   " << *entries << "\n";
+    if (target) out << "  target:    " << EscapeControl(*target) << "\n";
     out << "  versions:  " << versions.size() << "\n";
     for (const auto& v : versions) {
       out << "    v" << v.version << "  " << ShortTime(v.timestamp) << "  txn " << v.txn_seq;
@@ -44,40 +115,31 @@ Status RunDescribe(Context& ctx, const std::string& pattern) {
       }
       out << "\n";
     }
-    auto attrs = nlohmann::json::parse(versions.back().meta.attributes, nullptr, false);
-    if (attrs.is_object() && attrs.contains("columns")) {
+    if (tabular) {
       out << "  schema:   ";
-      for (const auto& c : attrs["columns"]) {
-        out << " " << c[0].get<std::string>() << " " << c[1].get<std::string>() << ";";
-      }
-      out << "\n";
-      int64_t rows = 0;
-      for (const auto& v : versions) {
-        auto a = nlohmann::json::parse(v.meta.attributes, nullptr, false);
-        if (a.is_object() && a.contains("num_rows")) {
-          rows = m.node.type == tinyfs::EntryType::kFileSeries ? rows + a["num_rows"].get<int64_t>()
-                                                               : a["num_rows"].get<int64_t>();
-        }
-      }
-      out << "  rows:      " << rows
-          << (m.node.type == tinyfs::EntryType::kFileSeries ? " (all versions)" : "") << "\n";
-      if (attrs.contains("time_column")) {
-        out << "  time column: " << attrs["time_column"].get<std::string>() << "\n";
+      for (const auto& [name, type] : schema) out << " " << EscapeControl(name) << " " << type << ";";
+      out << (series && versions.size() > 1 ? "  (all versions)" : "") << "\n";
+      out << "  rows:      " << RowCount(versions, series) << (series ? " (all versions)" : "")
+          << "\n";
+      if (auto tc = TimeColumn(versions.back())) {
+        out << "  time column: " << EscapeControl(*tc) << "\n";
       }
     }
   }
-  return Status::OK();
+  return json ? lister.Finish() : Status::OK();
 }
 
 }  // namespace
 
 void AddDescribeCommand(CLI::App& app, Context& ctx) {
-  auto pattern = std::make_shared<std::string>();
+  auto opts = std::make_shared<DescribeOptions>();
   CLI::App* cmd = app.add_subcommand("describe", "Describe entries: type, versions, sizes, schema");
-  cmd->add_option("pattern", *pattern, "a path or glob")->required();
-  cmd->callback([&ctx, pattern] {
+  cmd->add_option("pattern", opts->pattern, "a path or glob")->required();
+  cmd->add_option("--format", opts->format, "text, json (one array) or jsonl (an object per line)")
+      ->check(CLI::IsMember({"text", "json", "jsonl"}));
+  cmd->callback([&ctx, opts] {
     ctx.ran = true;
-    ctx.status = RunDescribe(ctx, *pattern);
+    ctx.status = RunDescribe(ctx, *opts);
   });
 }
 

@@ -11,7 +11,11 @@ void AddInitCommand(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx] {
     ctx.ran = true;
     if (ctx.global.pond_dir.empty()) {
-      ctx.status = Status::InvalidArgument("no pond given: use --pond DIR or set POND");
+      ctx.status = UsageError(ctx, "no pond given: use --pond DIR or set POND");
+      return;
+    }
+    if (ctx.global.as_of) {
+      ctx.status = UsageError(ctx, "--as-of reads a past transaction; init creates a pond");
       return;
     }
     ctx.status = tlogfs::Pond::Init(ctx.global.pond_dir, ctx.command_line).status();

@@ -19,7 +19,7 @@ Status RunQuery(Context& ctx, const QueryOptions& opts) {
   tinyfs::FS fs(*pond);
   ASSIGN_OR_RETURN(auto session, sql::OpenSqlSession());
   sql::ScratchFiles scratch;
-  RETURN_IF_ERROR(sql::AddQueryTables(*session, fs, *pond, opts.sql, scratch));
+  RETURN_IF_ERROR(sql::PrepareQuery(*session, fs, *pond, opts.sql, scratch));
   RETURN_IF_ERROR(session->LockDown());
   return session->Query(opts.sql, format, *ctx.out);
 }
@@ -34,8 +34,9 @@ void AddQueryCommand(CLI::App& app, Context& ctx) {
       "_1, _2, ... for globs), 'csv:///path' reads a CSV file, and pond_entries and "
       "pond_transactions describe the log");
   cmd->add_option("sql", opts->sql, "the query")->required();
-  cmd->add_option("--format", opts->format, "table, csv or json (one object per line)")
-      ->check(CLI::IsMember({"table", "csv", "json"}));
+  cmd->add_option("--format", opts->format,
+                  "table, csv, json (one array) or jsonl (an object per line)")
+      ->check(CLI::IsMember({"table", "csv", "json", "jsonl"}));
   cmd->callback([&ctx, opts] {
     ctx.ran = true;
     ctx.status = RunQuery(ctx, *opts);

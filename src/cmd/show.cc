@@ -5,6 +5,7 @@
 
 #include "cmd/commands.h"
 #include "cmd/common.h"
+#include "util/text.h"
 #include "util/time.h"
 
 namespace pond {
@@ -33,6 +34,7 @@ Status RunShow(Context& ctx, const ShowOptions& opts) {
   if (!opts.until.empty()) {
     ASSIGN_OR_RETURN(until, ParseMicrosUtc(opts.until));
   }
+  if (since > until) return UsageError(ctx, "--since is after --until");
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
   ASSIGN_OR_RETURN(auto records, pond->index().Records(opts.partition, since, until,
                                                        pond->read_view(), opts.limit));
@@ -59,13 +61,14 @@ Status RunShow(Context& ctx, const ShowOptions& opts) {
       }
       for (const auto& c : *changes) {
         if (c.op == oplog::DirChange::Op::kAdd) {
-          out << "     + " << c.name << " → " << c.child << " (" << c.entry_type << ")\n";
+          out << "     + " << EscapeControl(c.name) << " → " << c.child << " (" << c.entry_type
+              << ")\n";
         } else {
-          out << "     - " << c.name << "\n";
+          out << "     - " << EscapeControl(c.name) << "\n";
         }
       }
     } else if (r.entry_type == "symlink" && r.content) {
-      out << "     → " << *r.content << "\n";
+      out << "     → " << EscapeControl(*r.content) << "\n";
     }
   }
   out << records.size() << " record" << (records.size() == 1 ? "" : "s");
@@ -80,8 +83,10 @@ void AddShowCommand(CLI::App& app, Context& ctx) {
   auto opts = std::make_shared<ShowOptions>();
   CLI::App* cmd = app.add_subcommand("show", "Show the operation log, one line per record");
   cmd->add_option("--partition", opts->partition, "only this partition (a directory's node id)");
-  cmd->add_option("--since", opts->since, "only records written at or after this time (UTC)");
-  cmd->add_option("--until", opts->until, "only records written at or before this time (UTC)");
+  cmd->add_option("--since", opts->since, "only records written at or after this time (RFC 3339)")
+      ->check(TimeValidator());
+  cmd->add_option("--until", opts->until, "only records written at or before this time (RFC 3339)")
+      ->check(TimeValidator());
   cmd->add_option("--limit", opts->limit, "at most this many records (default 1000)")
       ->check(WholeNumberAtLeast(1));
   cmd->callback([&ctx, opts] {

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "delta/log_files.h"
+#include "storage/host_files.h"
 #include "util/url.h"
 
 namespace pond::delta {
@@ -84,6 +85,8 @@ Status ApplyCheckpoint(ObjectStore& store, LazyParquetEngine& lazy, const Checkp
   return Status::OK();
 }
 
+Status MissingCommit(int64_t version);
+
 Status ApplyCommit(int64_t version, const std::string& text, Replay& replay) {
   auto actions = ParseCommit(text);
   if (!actions.ok()) {
@@ -99,10 +102,7 @@ Status ApplyCommit(int64_t version, const std::string& text, Replay& replay) {
 Status ApplyCommitKey(ObjectStore& store, int64_t version, Replay& replay) {
   auto text = store.Get(CommitKey(version));
   if (!text.ok()) {
-    if (text.status().IsNotFound()) {
-      return Status::Corruption("the log has no commit for version " + std::to_string(version) +
-                                " (its versions are not contiguous)");
-    }
+    if (text.status().IsNotFound()) return MissingCommit(version);
     return text.status();
   }
   return ApplyCommit(version, *text, replay);
@@ -124,28 +124,17 @@ Result<Snapshot> Finish(Replay&& replay) {
   return std::move(replay.snapshot);
 }
 
-// Latest version through `_last_checkpoint`: the checkpoint it names, then the
-// commits after it, found by reading until the next one is missing. Returns
-// nullopt when the hint cannot be used, so the caller lists instead.
-std::optional<Result<Snapshot>> LoadLatestFromHint(ObjectStore& store, LazyParquetEngine& lazy) {
-  auto hint = ReadLastCheckpointHint(store);
-  if (!hint) return std::nullopt;
-  for (const std::string& key : hint->keys()) {
-    if (!store.Stat(key).ok()) return std::nullopt;  // stale or wrong hint: list
+// The first version in [from, to] that has no commit file; nullopt when none is missing.
+std::optional<int64_t> FirstMissingCommit(const LogListing& listing, int64_t from, int64_t to) {
+  for (int64_t v = from; v <= to; ++v) {
+    if (!listing.commits.count(v)) return v;
   }
-  Replay replay;
-  Status st = ApplyCheckpoint(store, lazy, *hint, replay);
-  if (!st.ok()) return Result<Snapshot>(st);
-  for (int64_t v = hint->version + 1;; ++v) {
-    auto text = store.Get(CommitKey(v));
-    if (!text.ok()) {
-      if (text.status().IsNotFound()) break;
-      return Result<Snapshot>(text.status());
-    }
-    st = ApplyCommit(v, *text, replay);
-    if (!st.ok()) return Result<Snapshot>(st);
-  }
-  return Finish(std::move(replay));
+  return std::nullopt;
+}
+
+Status MissingCommit(int64_t version) {
+  return Status::Corruption("the log has no commit for version " + std::to_string(version) +
+                            " (" + CommitKey(version) + " is missing)");
 }
 
 }  // namespace
@@ -179,9 +168,9 @@ std::vector<Action> Snapshot::CheckpointActions(int64_t min_tombstone_millis) co
 
 Result<Snapshot> LoadSnapshot(ObjectStore& store, LazyParquetEngine& lazy,
                               std::optional<int64_t> version) {
-  if (!version) {
-    if (auto from_hint = LoadLatestFromHint(store, lazy)) return std::move(*from_hint);
-  }
+  // The listing is the truth (`_last_checkpoint` is only a hint, and a wrong
+  // one must not matter): it tells which checkpoints exist and whether the
+  // commits after the chosen one are contiguous.
   ASSIGN_OR_RETURN(LogListing listing, ListLog(store));
   auto latest = listing.latest_version();
   if (!latest) return Status::NotFound("there is no Delta table here (no _delta_log commits)");
@@ -190,27 +179,37 @@ Result<Snapshot> LoadSnapshot(ObjectStore& store, LazyParquetEngine& lazy,
     return Status::NotFound("the table has no version " + std::to_string(target) +
                             " (its latest is " + std::to_string(*latest) + ")");
   }
-  const CheckpointFiles* cp = nullptr;
+  // Bases to start from, best first: complete checkpoints at or before the
+  // target, newest first, then the empty table before commit 0.
+  std::vector<const CheckpointFiles*> bases;
   for (auto it = listing.checkpoints.rbegin(); it != listing.checkpoints.rend(); ++it) {
-    if (it->first <= target && it->second.complete()) {
-      cp = &it->second;
-      break;
+    if (it->first <= target && it->second.complete()) bases.push_back(&it->second);
+  }
+  bases.push_back(nullptr);
+  std::vector<std::string> warnings;
+  Status first_failure;
+  for (const CheckpointFiles* cp : bases) {
+    int64_t start = cp ? cp->version + 1 : 0;
+    if (auto missing = FirstMissingCommit(listing, start, target)) {
+      // A gap after the newest usable base is a gap after every older one too.
+      return first_failure.ok() ? MissingCommit(*missing) : first_failure;
     }
-  }
-  Replay replay;
-  int64_t start = 0;
-  if (cp) {
-    RETURN_IF_ERROR(ApplyCheckpoint(store, lazy, *cp, replay));
-    start = cp->version + 1;
-  }
-  for (int64_t v = start; v <= target; ++v) {
-    if (!listing.commits.count(v)) {
-      return Status::Corruption("the log has no commit for version " + std::to_string(v) +
-                                " (its versions are not contiguous)");
+    Replay replay;
+    if (cp) {
+      Status st = ApplyCheckpoint(store, lazy, *cp, replay);
+      if (!st.ok()) {
+        // A damaged checkpoint is only a shortcut lost: replay from an older base.
+        warnings.push_back(st.message() + "; the log was replayed without it");
+        if (first_failure.ok()) first_failure = st;
+        continue;
+      }
     }
-    RETURN_IF_ERROR(ApplyCommitKey(store, v, replay));
+    for (int64_t v = start; v <= target; ++v) RETURN_IF_ERROR(ApplyCommitKey(store, v, replay));
+    auto snapshot = Finish(std::move(replay));
+    if (snapshot.ok()) snapshot->warnings = std::move(warnings);
+    return snapshot;
   }
-  return Finish(std::move(replay));
+  return first_failure;
 }
 
 Result<int64_t> LatestVersion(ObjectStore& store) {
@@ -232,16 +231,9 @@ Status CheckWritable(const Protocol& protocol) {
 Status WithHostFile(ObjectStore& store, const std::string& key,
                     const std::function<Status(const std::string&)>& fn) {
   if (auto path = store.LocalPath(key)) return fn(*path);
-  ASSIGN_OR_RETURN(std::string bytes, store.Get(key));
-  std::string tmpl = (std::filesystem::temp_directory_path() / "pond-obj-XXXXXX").string();
-  int fd = mkstemp(tmpl.data());
-  if (fd < 0) return Status::IOError("cannot create a temporary file for '" + key + "'");
-  bool written = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
-  ::close(fd);
-  Status st =
-      written ? fn(tmpl) : Status::IOError("cannot write a temporary copy of '" + key + "'");
-  std::filesystem::remove(tmpl);
-  return st;
+  HostFiles files(store);
+  ASSIGN_OR_RETURN(std::string path, files.Path(key));
+  return fn(path);
 }
 
 }  // namespace pond::delta

@@ -1,11 +1,12 @@
 // A snapshot: the state of a Delta table at one version, as log replay yields it.
 //
-// Loading starts from the newest complete checkpoint at or before the version
-// (found through `_last_checkpoint` when it is readable, else by listing
-// _delta_log/), then applies the JSON commits after it in order. Versions must
-// be contiguous from the checkpoint (or from 0); a gap, a missing protocol or
-// metaData, a reader version above 1, or an unreadable commit or checkpoint is
-// an error with one sentence that names the file or version.
+// Loading lists _delta_log/ once, starts from the newest complete checkpoint
+// at or before the version, then applies the JSON commits after it in order.
+// A checkpoint that cannot be read is skipped for an older one (or for the
+// commits from 0) when the commits after that are all there; the snapshot then
+// says so in `warnings`. Versions must be contiguous from the base: a gap, a
+// missing protocol or metaData, a reader version above 1, or an unreadable
+// commit is an error with one sentence that names the file or version.
 //
 // Thread safety: a Snapshot is an immutable value once loaded.
 #pragma once
@@ -45,6 +46,9 @@ struct Snapshot {
   // How the snapshot was built, for tests and --verbose counters.
   std::optional<int64_t> checkpoint_version;
   int commits_replayed = 0;
+  // Damaged checkpoints that were skipped (the log was replayed instead), one
+  // sentence each.
+  std::vector<std::string> warnings;
 
   // The actions a checkpoint of this snapshot holds: protocol, metaData, txns,
   // live adds, and the tombstones deleted after `min_tombstone_millis`.

@@ -8,6 +8,7 @@
 #include "delta/log_files.h"
 #include "util/id.h"
 #include "util/time.h"
+#include "util/warnings.h"
 
 namespace pond::delta {
 namespace {
@@ -76,12 +77,23 @@ Result<int64_t> DeltaTable::CommitAt(int64_t version, std::vector<Action> action
   all.reserve(actions.size() + 1);
   all.push_back(MakeCommitInfo(options, NowMillis()));
   for (Action& a : actions) all.push_back(std::move(a));
-  Status st = store_.PutIfAbsent(CommitKey(version), SerializeCommit(all));
-  if (st.IsAlreadyExists()) {
-    return Status::Conflict("another writer committed version " + std::to_string(version) +
-                            " first");
+  std::string text = SerializeCommit(all);
+  Status st = store_.PutIfAbsent(CommitKey(version), text);
+  if (!st.ok()) {
+    // The write may have taken effect although the store reported a failure
+    // (an error after the name was published, a retried request): the commit
+    // is ours exactly when the version holds our bytes, which name this
+    // commit's time and files. Reporting failure then would make a retry
+    // commit the same change twice.
+    auto stored = store_.Get(CommitKey(version));
+    if (!stored.ok() || *stored != text) {
+      if (st.IsAlreadyExists()) {
+        return Status::Conflict("another writer committed version " + std::to_string(version) +
+                                " first");
+      }
+      return st;
+    }
   }
-  RETURN_IF_ERROR(st);
   MaybeCheckpoint(version);
   return version;
 }
@@ -90,6 +102,11 @@ void DeltaTable::MaybeCheckpoint(int64_t version) {
   if (options_.checkpoint_interval <= 0 || version % options_.checkpoint_interval != 0) return;
   auto snapshot = LoadSnapshot(version);
   last_checkpoint_status_ = snapshot.ok() ? WriteCheckpoint(*snapshot) : snapshot.status();
+  if (!last_checkpoint_status_.ok()) {
+    Warn("the checkpoint at version " + std::to_string(version) +
+         " was not written (the commit is safe; readers replay the log instead): " +
+         last_checkpoint_status_.message());
+  }
 }
 
 Result<Snapshot> DeltaTable::LoadSnapshot(std::optional<int64_t> version) {
@@ -113,16 +130,26 @@ Status DeltaTable::WriteCheckpoint(const Snapshot& snapshot) {
   if (st.ok()) {
     st = [&]() -> Status {
       ASSIGN_OR_RETURN(auto out, store_.OpenWrite(CheckpointKey(snapshot.version), false));
+      std::error_code size_ec;
+      uintmax_t expected = std::filesystem::file_size(tmp, size_ec);
       FILE* f = std::fopen(tmp.c_str(), "rb");
-      if (!f) return Status::IOError("cannot read the checkpoint the engine wrote");
+      if (!f || size_ec) {
+        if (f) std::fclose(f);
+        return Status::IOError("cannot read the checkpoint the engine wrote");
+      }
       std::string buf(1 << 20, '\0');
       size_t n;
       Status append;
       while (append.ok() && (n = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
         append = out->Append(std::string_view(buf.data(), n));
       }
+      bool read_failed = std::ferror(f) != 0;
       std::fclose(f);
       RETURN_IF_ERROR(append);
+      // A short read must never publish a truncated checkpoint.
+      if (read_failed || out->size() != expected) {
+        return Status::IOError("cannot read the checkpoint the engine wrote");
+      }
       return out->Commit();
     }();
   }

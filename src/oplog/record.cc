@@ -11,64 +11,122 @@ using nlohmann::json;
 
 std::string BlobKey(const std::string& sha256_hex) { return "_large_files/sha256=" + sha256_hex; }
 
+std::optional<std::string> BlobHashOfKey(std::string_view key) {
+  constexpr std::string_view kPrefix = "_large_files/sha256=";
+  if (!key.starts_with(kPrefix) || key.size() != kPrefix.size() + 64) return std::nullopt;
+  std::string_view hex = key.substr(kPrefix.size());
+  for (char c : hex) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
+  }
+  return std::string(hex);
+}
+
+namespace {
+
+Cell OptCell(const std::optional<int64_t>& v) { return v ? Cell(*v) : Cell(std::monostate()); }
+Cell OptCell(const std::optional<std::string>& v) { return v ? Cell(*v) : Cell(std::monostate()); }
+
+template <typename T>
+bool SetRequired(T& field, const Cell& cell) {
+  const T* v = std::get_if<T>(&cell);
+  if (!v) return false;
+  field = *v;
+  return true;
+}
+
+template <typename T>
+bool SetOptional(std::optional<T>& field, const Cell& cell) {
+  if (std::holds_alternative<std::monostate>(cell)) {
+    field.reset();
+    return true;
+  }
+  const T* v = std::get_if<T>(&cell);
+  if (!v) return false;
+  field = *v;
+  return true;
+}
+
+// A nullable string column whose absence is stored in the Record as `empty`.
+bool SetOrDefault(std::string& field, const Cell& cell, const char* empty) {
+  if (std::holds_alternative<std::monostate>(cell)) {
+    field = empty;
+    return true;
+  }
+  return SetRequired(field, cell);
+}
+
+}  // namespace
+
+const std::vector<Column>& Columns() {
+  using C = CellType;
+  static const std::vector<Column> kColumns = {
+      {"part_id", "string", C::kString, false, [](const Record& r) { return Cell(r.part_id); },
+       [](Record& r, const Cell& c) { return SetRequired(r.part_id, c); }},
+      {"node_id", "string", C::kString, false, [](const Record& r) { return Cell(r.node_id); },
+       [](Record& r, const Cell& c) { return SetRequired(r.node_id, c); }},
+      {"version", "long", C::kInt64, false, [](const Record& r) { return Cell(r.version); },
+       [](Record& r, const Cell& c) { return SetRequired(r.version, c); }},
+      {"entry_type", "string", C::kString, false,
+       [](const Record& r) { return Cell(r.entry_type); },
+       [](Record& r, const Cell& c) { return SetRequired(r.entry_type, c); }},
+      {"timestamp", "timestamp", C::kTimestamp, false,
+       [](const Record& r) { return Cell(r.timestamp); },
+       [](Record& r, const Cell& c) { return SetRequired(r.timestamp, c); }},
+      {"size", "long", C::kInt64, false, [](const Record& r) { return Cell(r.size); },
+       [](Record& r, const Cell& c) { return SetRequired(r.size, c); }},
+      {"sha256", "string", C::kString, true,
+       [](const Record& r) { return r.sha256.empty() ? Cell(std::monostate()) : Cell(r.sha256); },
+       [](Record& r, const Cell& c) { return SetOrDefault(r.sha256, c, ""); }},
+      {"content", "binary", C::kBinary, true, [](const Record& r) { return OptCell(r.content); },
+       [](Record& r, const Cell& c) { return SetOptional(r.content, c); }},
+      {"min_event_time", "timestamp", C::kTimestamp, true,
+       [](const Record& r) { return OptCell(r.min_event_time); },
+       [](Record& r, const Cell& c) { return SetOptional(r.min_event_time, c); }},
+      {"max_event_time", "timestamp", C::kTimestamp, true,
+       [](const Record& r) { return OptCell(r.max_event_time); },
+       [](Record& r, const Cell& c) { return SetOptional(r.max_event_time, c); }},
+      {"attributes", "string", C::kString, true,
+       [](const Record& r) { return Cell(r.attributes); },
+       [](Record& r, const Cell& c) { return SetOrDefault(r.attributes, c, "{}"); }},
+      {"factory", "string", C::kString, true, [](const Record& r) { return OptCell(r.factory); },
+       [](Record& r, const Cell& c) { return SetOptional(r.factory, c); }},
+      {"txn_seq", "long", C::kInt64, false, [](const Record& r) { return Cell(r.txn_seq); },
+       [](Record& r, const Cell& c) { return SetRequired(r.txn_seq, c); }},
+  };
+  return kColumns;
+}
+
 delta::Metadata TableMetadata() {
   delta::Metadata m;
   m.id = NewUuidV7();
   m.name = "pond";
   m.description = "DuckPond operation log: one row per node version";
-  m.schema_string = delta::SchemaString({
-      {"part_id", "string", false},
-      {"node_id", "string", false},
-      {"version", "long", false},
-      {"entry_type", "string", false},
-      {"timestamp", "timestamp", false},
-      {"size", "long", false},
-      {"sha256", "string", true},
-      {"content", "binary", true},
-      {"min_event_time", "timestamp", true},
-      {"max_event_time", "timestamp", true},
-      {"attributes", "string", true},
-      {"factory", "string", true},
-      {"txn_seq", "long", false},
-  });
-  m.partition_columns = {"part_id"};
+  std::vector<delta::Field> fields;
+  for (const Column& c : Columns()) fields.push_back({c.name, c.delta_type, c.nullable});
+  m.schema_string = delta::SchemaString(fields);
+  m.partition_columns = {Columns().front().name};
   return m;
 }
 
 const std::vector<RowColumn>& DataColumns() {
-  static const std::vector<RowColumn> kColumns = {
-      {"node_id", CellType::kString},
-      {"version", CellType::kInt64},
-      {"entry_type", CellType::kString},
-      {"timestamp", CellType::kTimestamp},
-      {"size", CellType::kInt64},
-      {"sha256", CellType::kString},
-      {"content", CellType::kBinary},
-      {"min_event_time", CellType::kTimestamp},
-      {"max_event_time", CellType::kTimestamp},
-      {"attributes", CellType::kString},
-      {"factory", CellType::kString},
-      {"txn_seq", CellType::kInt64},
-  };
-  return kColumns;
+  static const std::vector<RowColumn> kData = [] {
+    std::vector<RowColumn> out;
+    for (size_t i = 1; i < Columns().size(); ++i) out.push_back({Columns()[i].name, Columns()[i].cell});
+    return out;
+  }();
+  return kData;
 }
-
-namespace {
-
-Cell Opt(const std::optional<int64_t>& v) { return v ? Cell(*v) : Cell(std::monostate()); }
-Cell Opt(const std::optional<std::string>& v) { return v ? Cell(*v) : Cell(std::monostate()); }
-
-}  // namespace
 
 RowBatch ToRowBatch(const std::vector<Record>& records) {
   RowBatch b;
   b.columns = DataColumns();
   b.rows.reserve(records.size());
+  const auto& columns = Columns();
   for (const Record& r : records) {
-    b.rows.push_back({r.node_id, r.version, r.entry_type, r.timestamp, r.size,
-                      r.sha256.empty() ? Cell(std::monostate()) : Cell(r.sha256), Opt(r.content),
-                      Opt(r.min_event_time), Opt(r.max_event_time), r.attributes, Opt(r.factory),
-                      r.txn_seq});
+    std::vector<Cell> row;
+    row.reserve(columns.size() - 1);
+    for (size_t i = 1; i < columns.size(); ++i) row.push_back(columns[i].get(r));
+    b.rows.push_back(std::move(row));
   }
   return b;
 }
@@ -77,27 +135,19 @@ Result<std::vector<Record>> FromRowBatch(const RowBatch& batch, size_t first_col
                                          const std::string& part_id) {
   std::vector<Record> out;
   out.reserve(batch.rows.size());
-  auto bad = [] { return Status::Corruption("an operation log row has a missing or wrong field"); };
+  const auto& columns = Columns();
   for (const auto& row : batch.rows) {
-    if (row.size() < first_column + DataColumns().size()) return bad();
-    auto cell = [&](size_t i) -> const Cell& { return row[first_column + i]; };
-    auto str = [&](size_t i) { return std::get_if<std::string>(&cell(i)); };
-    auto num = [&](size_t i) { return std::get_if<int64_t>(&cell(i)); };
+    if (row.size() < first_column + columns.size() - 1) {
+      return Status::Corruption("an operation log row has too few columns");
+    }
     Record r;
     r.part_id = part_id;
-    if (!str(0) || !num(1) || !str(2) || !num(3) || !num(4) || !num(11)) return bad();
-    r.node_id = *str(0);
-    r.version = *num(1);
-    r.entry_type = *str(2);
-    r.timestamp = *num(3);
-    r.size = *num(4);
-    if (str(5)) r.sha256 = *str(5);
-    if (str(6)) r.content = *str(6);
-    if (num(7)) r.min_event_time = *num(7);
-    if (num(8)) r.max_event_time = *num(8);
-    if (str(9)) r.attributes = *str(9);
-    if (str(10)) r.factory = *str(10);
-    r.txn_seq = *num(11);
+    for (size_t i = 1; i < columns.size(); ++i) {
+      if (!columns[i].set(r, row[first_column + i - 1])) {
+        return Status::Corruption(std::string("an operation log row has a missing or wrong ") +
+                                  columns[i].name);
+      }
+    }
     out.push_back(std::move(r));
   }
   return out;

@@ -40,6 +40,24 @@ struct Record {
 
 // "_large_files/sha256=<hex>": where content over kInlineLimit lives.
 std::string BlobKey(const std::string& sha256_hex);
+// The hex hash in a blob key; nullopt when `key` is not one.
+std::optional<std::string> BlobHashOfKey(std::string_view key);
+
+// One column of the operation log. This table is the schema's only definition:
+// the Delta schema, the data files' columns and the index's SQL all derive
+// from it, and `get`/`set` move a column between a Record and a Cell.
+struct Column {
+  const char* name;
+  const char* delta_type;  // Delta (Spark JSON) primitive type
+  CellType cell;
+  bool nullable;
+  Cell (*get)(const Record&);
+  // False when `cell` does not have the column's type (or is NULL where it may not be).
+  bool (*set)(Record&, const Cell&);
+};
+
+// Every column, in schema order; part_id (the partition column) first.
+const std::vector<Column>& Columns();
 
 // The Delta metadata of a new pond's table (schema, part_id partitioning).
 delta::Metadata TableMetadata();

@@ -4,6 +4,7 @@
 // Every DuckDB call sits behind a try/catch or a result error check, so no
 // exception leaves this file; errors become a Status with one sentence.
 #include <filesystem>
+#include <regex>
 #include <functional>
 #include <string>
 #include <system_error>
@@ -61,6 +62,28 @@ constexpr char kActionsTable[] = "pond_checkpoint_actions";
 constexpr char kPartitionsTable[] = "pond_scan_partitions";
 constexpr char kRowsTable[] = "pond_rows";
 
+// One sentence for a CSV file DuckDB could not import. DuckDB's errors say
+// "CSV Error on Line: N" and, for a value that does not fit the type sampled
+// from the rows before it, which column and value; they also name every
+// option and path, which a person does not need.
+Status CsvImportError(const std::string& message) {
+  std::smatch m;
+  std::string line;
+  static const std::regex kLine(R"(CSV Error on Line: (\d+))");
+  if (std::regex_search(message, m, kLine)) line = m[1].str();
+  static const std::regex kConvert(
+      R"re(converting column "([^"]*)"\. Could not convert string "([^"]*)" to '([^']*)')re");
+  if (std::regex_search(message, m, kConvert)) {
+    return Status::InvalidArgument((line.empty() ? std::string("a row") : "line " + line) +
+                                   ", column '" + m[1].str() + "' holds '" + m[2].str() +
+                                   "', which is not a " + m[3].str() +
+                                   " like the rows before it");
+  }
+  std::string first = message.substr(0, message.find('\n'));
+  if (!line.empty()) return Status::InvalidArgument("line " + line + ": " + first);
+  return Status::InvalidArgument(first);
+}
+
 class DuckDbEngine final : public ParquetEngine {
  public:
   DuckDbEngine(std::unique_ptr<duckdb::DuckDB> db, std::unique_ptr<duckdb::Connection> con)
@@ -98,14 +121,19 @@ class DuckDbEngine final : public ParquetEngine {
     return info;
   }
 
-  Status CsvToParquet(const std::string& csv_path, const std::string& parquet_path) override {
-    const std::string context = "'" + csv_path + "' is not a readable CSV file";
-    return WriteThenRename(parquet_path, StatusCode::kInvalidArgument, context,
-                           [&](const std::string& tmp) {
-                             return Exec("COPY (SELECT * FROM read_csv(" + SqlString(csv_path) +
-                                             ")) TO " + SqlString(tmp) + " (FORMAT parquet)",
-                                         StatusCode::kInvalidArgument, context);
-                           });
+  Status CsvToParquet(const std::string& csv_path, char delimiter,
+                      const std::string& parquet_path) override {
+    std::string dialect = ", header = true, delim = " + SqlString(std::string(1, delimiter)) +
+                          ", quote = '\"', escape = '\"', strict_mode = true";
+    Status status = WriteThenRename(
+        parquet_path, StatusCode::kInvalidArgument, "the CSV file cannot be read",
+        [&](const std::string& tmp) {
+          auto r = con_->Query("COPY (SELECT * FROM read_csv(" + SqlString(csv_path) + dialect +
+                               ")) TO " + SqlString(tmp) + " (FORMAT parquet)");
+          if (r->HasError()) return CsvImportError(r->GetErrorObject().RawMessage());
+          return Status::OK();
+        });
+    return status;
   }
 
   Result<RowBatch> ReadRows(const std::vector<std::string>& paths,

@@ -110,10 +110,14 @@ class ParquetEngine {
   virtual Result<ParquetInfo> InspectParquet(const std::string& path,
                                              const std::vector<std::string>& time_columns) = 0;
 
-  // Parses the CSV file at `csv_path` (DuckDB's reader: dialect and types
-  // inferred) and writes its rows to `parquet_path`, complete or absent.
-  // InvalidArgument when the file is not CSV that can be read as a table.
-  virtual Status CsvToParquet(const std::string& csv_path, const std::string& parquet_path) = 0;
+  // Parses the CSV file at `csv_path` with a header line, `delimiter` and
+  // RFC 4180 quotes (types inferred from the first rows, as DuckDB does) and
+  // writes its rows to `parquet_path`, complete or absent. InvalidArgument in
+  // one sentence naming the line (and column) when a value does not fit, e.g.
+  // a text in a column the rows before it made numeric; it never names
+  // `parquet_path`. Check the file's shape first (csv_shape.h).
+  virtual Status CsvToParquet(const std::string& csv_path, char delimiter,
+                              const std::string& parquet_path) = 0;
 
   virtual Result<RowBatch> ReadRows(const std::vector<std::string>& paths,
                                     const std::vector<RowColumn>& columns,

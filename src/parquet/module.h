@@ -10,7 +10,7 @@ namespace pond {
 // Names the interfaces the module implements (engine.h, sql/session.h). Bump it
 // when either changes: the loader refuses a module built for another value,
 // rather than crash on a stale one.
-inline constexpr const char* kDuckDbModuleAbi = "pond-duckdb-module 3";
+inline constexpr const char* kDuckDbModuleAbi = "pond-duckdb-module 4";
 
 // The address of the module's extern "C" entry point `name`, loading the
 // module on first use. NotFound when the module cannot be loaded.

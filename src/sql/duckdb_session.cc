@@ -1,10 +1,13 @@
 // SqlSession over DuckDB, inside the DuckDB module (libpond_duckdb.so).
 //
-// Pond tables are temporary views over read_parquet/read_csv of the files
-// behind them; a replacement scan maps the quoted pond path in FROM to its
-// view. LockDown() lists exactly those files in allowed_paths, turns
-// enable_external_access off and locks the configuration; Query() also
-// refuses every statement that is not a query, so no SQL can write a file.
+// Tables are never views made ahead of time: a replacement scan turns every
+// table name DuckDB does not know into a subquery over read_parquet (or
+// read_csv) of the files behind it, asking the resolver at bind time. That is
+// also when those files enter DuckDB's allowed paths. LockDown() turns
+// enable_external_access off and locks the configuration; Query() refuses
+// every statement that is not a query, so no SQL can write a file.
+#include <cmath>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -23,25 +26,126 @@ using parquet_internal::AppendCsvField;
 using parquet_internal::SqlIdentifier;
 using parquet_internal::SqlString;
 
-// Quoted pond paths in FROM -> the views that serve them.
-struct QuotedViews : public duckdb::ReplacementScanData {
-  std::map<std::string, std::string> views;
+constexpr const char* kFileColumn = "__pond_file";
+
+// What the replacement scan knows: named tables, the resolver, and the SQL
+// of every table resolved so far.
+struct PondScanData : public duckdb::ReplacementScanData {
+  std::map<std::string, TableSource> tables;
+  TableResolver resolver;
+  std::map<std::string, std::string> resolved;  // name -> scan SQL
+  Status error;                                 // the resolver's failure, if any
 };
 
+// The SQL that reads `source`: one scan of its distinct host files, joined to
+// one row per (node, version) so that rows come out once per version that
+// holds them, with the path and capture columns globs ask for.
+std::string ScanSql(const TableSource& source) {
+  std::vector<std::string> unique;
+  std::set<std::string> seen;
+  for (const SourceFile& f : source.files) {
+    if (seen.insert(f.host_path).second) unique.push_back(f.host_path);
+  }
+  const bool join = source.path_columns || unique.size() != source.files.size() ||
+                    !source.constant_columns.empty();
+  std::string scan = std::string(source.csv ? "read_csv(" : "read_parquet(") +
+                     parquet_internal::PathList(unique) + ", union_by_name = true" +
+                     (join ? std::string(", filename = ") + SqlString(kFileColumn) : "") + ")";
+  std::string sql;
+  if (!join) {
+    sql = "SELECT * FROM " + scan + " AS d";
+  } else {
+    sql = std::string("SELECT d.* EXCLUDE (") + kFileColumn + ")";
+    std::string columns = std::string(kFileColumn) + ", _path";
+    if (source.path_columns) {
+      sql += ", p._path";
+      for (size_t i = 1; i <= source.capture_count; ++i) {
+        sql += ", p._" + std::to_string(i);
+        columns += ", _" + std::to_string(i);
+      }
+    } else {
+      for (size_t i = 1; i <= source.capture_count; ++i) columns += ", _" + std::to_string(i);
+    }
+    for (size_t i = 0; i < source.constant_columns.size(); ++i) {
+      const ColumnSpec& c = source.constant_columns[i];
+      std::string type = parquet_internal::DeltaTypeToSql(c.delta_type).ValueOr("VARCHAR");
+      sql += ", CAST(p.__c" + std::to_string(i) + " AS " + type + ") AS " + SqlIdentifier(c.name);
+      columns += ", __c" + std::to_string(i);
+    }
+    std::string values;
+    for (const SourceFile& f : source.files) {
+      values += values.empty() ? "(" : ", (";
+      values += SqlString(f.host_path) + ", " + SqlString(f.pond_path);
+      for (size_t i = 0; i < source.capture_count; ++i) {
+        values += ", " + SqlString(i < f.captures.size() ? f.captures[i] : "");
+      }
+      for (size_t i = 0; i < source.constant_columns.size(); ++i) {
+        const auto& v = i < f.constants.size() ? f.constants[i] : std::nullopt;
+        values += ", " + (v ? SqlString(*v) : std::string("NULL::VARCHAR"));
+      }
+      values += ")";
+    }
+    sql += " FROM " + scan + " AS d JOIN (VALUES " + values + ") AS p(" + columns + ") ON d." +
+           kFileColumn + " = p." + kFileColumn;
+  }
+  if (source.time_column && (source.time_start || source.time_end)) {
+    std::string col = "d." + SqlIdentifier(*source.time_column);
+    // Compare in the column's own type so the filter reaches the Parquet scan.
+    std::string type = source.time_type == "DATE" ? "TIMESTAMP" : source.time_type;
+    auto literal = [&](int64_t micros) {
+      std::string text = FormatMicrosUtc(micros);
+      text.pop_back();  // the trailing 'Z': the session's time zone is UTC
+      return "CAST(" + SqlString(text) + " AS " + type + ")";
+    };
+    std::vector<std::string> conditions;
+    if (source.time_start) conditions.push_back(col + " >= " + literal(*source.time_start));
+    if (source.time_end) conditions.push_back(col + " < " + literal(*source.time_end));
+    for (size_t i = 0; i < conditions.size(); ++i) {
+      sql += (i ? " AND " : " WHERE ") + conditions[i];
+    }
+  }
+  return sql;
+}
+
 duckdb::unique_ptr<duckdb::TableRef> ReplacePondPath(
-    duckdb::ClientContext&, duckdb::ReplacementScanInput& input,
+    duckdb::ClientContext& context, duckdb::ReplacementScanInput& input,
     duckdb::optional_ptr<duckdb::ReplacementScanData> data) {
   if (!data) return nullptr;
-  auto& views = data->Cast<QuotedViews>().views;
-  auto it = views.find(input.table_name);
-  if (it == views.end()) return nullptr;
-  // Replacement scans must yield a table function or a subquery: SELECT * FROM the view.
+  auto& scan = data->Cast<PondScanData>();
+  const std::string& name = input.table_name;
+  auto cached = scan.resolved.find(name);
+  std::string sql;
+  if (cached != scan.resolved.end()) {
+    sql = cached->second;
+  } else {
+    std::optional<TableSource> source;
+    auto named = scan.tables.find(name);
+    if (named != scan.tables.end()) {
+      source = named->second;
+    } else if (scan.resolver) {
+      auto resolved = scan.resolver(name);
+      if (!resolved.ok()) {
+        scan.error = resolved.status();
+        throw duckdb::BinderException(resolved.status().message());
+      }
+      source = std::move(*resolved);
+    }
+    if (!source) return nullptr;
+    if (source->files.empty()) {
+      scan.error = Status::InvalidArgument("table '" + name + "' has no files");
+      throw duckdb::BinderException(scan.error.message());
+    }
+    auto& config = duckdb::DBConfig::GetConfig(context);
+    for (const SourceFile& f : source->files) config.AddAllowedPath(f.host_path);
+    sql = ScanSql(*source);
+    scan.resolved[name] = sql;
+  }
+  // Replacement scans must yield a table function or a subquery.
   duckdb::Parser parser;
-  parser.ParseQuery("SELECT * FROM " + SqlIdentifier(it->second));
+  parser.ParseQuery(sql);
   auto select = duckdb::unique_ptr_cast<duckdb::SQLStatement, duckdb::SelectStatement>(
       std::move(parser.statements[0]));
-  auto ref = duckdb::make_uniq<duckdb::SubqueryRef>(std::move(select), it->second);
-  return ref;
+  return duckdb::make_uniq<duckdb::SubqueryRef>(std::move(select), name);
 }
 
 // The first line of a DuckDB error: one sentence for people.
@@ -75,78 +179,115 @@ std::string JsonText(const std::string& s) {
   return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// `v` as JSON: numbers and booleans as themselves (a NaN or infinity, which
+// JSON cannot hold, as null), lists and arrays as arrays, structs and maps
+// with text keys as objects, everything else as its text.
+void AppendJson(const duckdb::Value& v, std::string& out) {
+  using Id = duckdb::LogicalTypeId;
+  if (v.IsNull()) {
+    out += "null";
+    return;
+  }
+  const duckdb::LogicalType& type = v.type();
+  switch (type.id()) {
+    case Id::BOOLEAN:
+      out += v.GetValue<bool>() ? "true" : "false";
+      return;
+    case Id::FLOAT:
+    case Id::DOUBLE: {
+      double d = v.GetValue<double>();
+      out += std::isfinite(d) ? v.ToString() : "null";
+      return;
+    }
+    case Id::LIST:
+    case Id::ARRAY: {
+      const auto& children = type.id() == Id::LIST ? duckdb::ListValue::GetChildren(v)
+                                                   : duckdb::ArrayValue::GetChildren(v);
+      out += '[';
+      for (size_t i = 0; i < children.size(); ++i) {
+        if (i) out += ',';
+        AppendJson(children[i], out);
+      }
+      out += ']';
+      return;
+    }
+    case Id::STRUCT: {
+      const auto& children = duckdb::StructValue::GetChildren(v);
+      out += '{';
+      for (size_t i = 0; i < children.size(); ++i) {
+        if (i) out += ',';
+        out += JsonText(duckdb::StructType::GetChildName(type, i)) + ":";
+        AppendJson(children[i], out);
+      }
+      out += '}';
+      return;
+    }
+    case Id::MAP: {
+      const auto& entries = duckdb::MapValue::GetChildren(v);
+      bool text_keys = duckdb::MapType::KeyType(type).id() == Id::VARCHAR;
+      out += text_keys ? '{' : '[';
+      for (size_t i = 0; i < entries.size(); ++i) {
+        if (i) out += ',';
+        const auto& kv = duckdb::StructValue::GetChildren(entries[i]);
+        if (text_keys) {
+          out += JsonText(kv[0].ToString()) + ":";
+          AppendJson(kv[1], out);
+        } else {
+          out += "{\"key\":";
+          AppendJson(kv[0], out);
+          out += ",\"value\":";
+          AppendJson(kv[1], out);
+          out += '}';
+        }
+      }
+      out += text_keys ? '}' : ']';
+      return;
+    }
+    default:
+      if (IsNumeric(type)) {
+        out += v.ToString();
+      } else {
+        out += JsonText(v.ToString());
+      }
+  }
+}
+
+// A private folder for DuckDB's temporary files, removed with the session.
+class PrivateTempDir {
+ public:
+  ~PrivateTempDir() {
+    if (path_.empty()) return;
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  Result<std::string> Make() {
+    std::error_code ec;
+    std::string base = std::filesystem::temp_directory_path(ec).string();
+    if (ec) base = "/tmp";
+    std::string tmpl = base + "/pond-sql-XXXXXX";
+    if (!::mkdtemp(tmpl.data())) return Status::IOError("cannot create a temporary folder");
+    path_ = tmpl;
+    return path_;
+  }
+
+ private:
+  std::string path_;
+};
+
 class DuckDbSession final : public SqlSession {
  public:
   DuckDbSession(std::unique_ptr<duckdb::DuckDB> db, std::unique_ptr<duckdb::Connection> con,
-                QuotedViews* views)
-      : db_(std::move(db)), con_(std::move(con)), views_(views) {}
+                PondScanData* scan, std::unique_ptr<PrivateTempDir> temp)
+      : temp_(std::move(temp)), db_(std::move(db)), con_(std::move(con)), scan_(scan) {}
 
-  Status AddTable(const std::string& name, const std::string& quoted,
-                  const TableSource& source) override {
+  Status AddTable(const std::string& name, const TableSource& source) override {
     if (locked_) return Status::Internal("tables must be added before LockDown()");
     if (source.files.empty()) return Status::InvalidArgument("table '" + name + "' has no files");
-    std::vector<std::string> paths;
-    for (const SourceFile& f : source.files) {
-      paths.push_back(f.host_path);
-      allowed_.insert(f.host_path);
-    }
-    std::string reader = source.csv ? "read_csv(" : "read_parquet(";
-    std::string scan = reader + parquet_internal::PathList(paths) + ", union_by_name = true" +
-                       (source.path_columns ? ", filename = true" : "") + ")";
-    std::string select = "SELECT d.*";
-    std::string from = " FROM " + scan + " AS d";
-    if (source.path_columns) {
-      std::string table = name + "__paths";
-      std::string create = "CREATE OR REPLACE TEMP TABLE " + SqlIdentifier(table) +
-                           " (filename VARCHAR, _path VARCHAR";
-      for (size_t i = 1; i <= source.capture_count; ++i)
-        create += ", _" + std::to_string(i) + " VARCHAR";
-      RETURN_IF_ERROR(Exec(create + ")"));
-      RETURN_IF_ERROR(
-          parquet_internal::Guard(StatusCode::kInternal, "cannot list a table's files", [&] {
-            duckdb::Appender appender(*con_, "temp", "main", table);
-            for (const SourceFile& f : source.files) {
-              appender.BeginRow();
-              appender.Append(duckdb::Value(f.host_path));
-              appender.Append(duckdb::Value(f.pond_path));
-              for (size_t i = 0; i < source.capture_count; ++i) {
-                appender.Append(duckdb::Value(i < f.captures.size() ? f.captures[i] : ""));
-              }
-              appender.EndRow();
-            }
-            appender.Close();
-            return Status::OK();
-          }));
-      select = "SELECT d.* EXCLUDE (filename), p._path";
-      for (size_t i = 1; i <= source.capture_count; ++i) select += ", p._" + std::to_string(i);
-      from += " JOIN " + SqlIdentifier(table) + " AS p ON d.filename = p.filename";
-    }
-    std::string where;
-    if (source.time_column && (source.time_start || source.time_end)) {
-      std::string col = "d." + SqlIdentifier(*source.time_column);
-      // Compare in the column's own type so the filter reaches the Parquet scan.
-      std::string type = "TIMESTAMP";
-      auto probe = con_->Query("SELECT typeof(" + SqlIdentifier(*source.time_column) + ") FROM " +
-                               scan + " LIMIT 1");
-      if (!probe->HasError() && probe->RowCount() > 0) type = probe->GetValue(0, 0).ToString();
-      if (type == "DATE") type = "TIMESTAMP";
-      auto literal = [&](int64_t micros) {
-        std::string text = FormatMicrosUtc(micros);
-        text.pop_back();  // the trailing 'Z': the session's time zone is UTC
-        return "CAST(" + SqlString(text) + " AS " + type + ")";
-      };
-      std::vector<std::string> conditions;
-      if (source.time_start) conditions.push_back(col + " >= " + literal(*source.time_start));
-      if (source.time_end) conditions.push_back(col + " < " + literal(*source.time_end));
-      for (size_t i = 0; i < conditions.size(); ++i) {
-        where += (i ? " AND " : " WHERE ") + conditions[i];
-      }
-    }
-    RETURN_IF_ERROR(Exec("CREATE OR REPLACE TEMP VIEW " + SqlIdentifier(name) + " AS " + select +
-                         from + where));
-    if (!quoted.empty()) views_->views[quoted] = name;
+    scan_->tables[name] = source;
     return Status::OK();
   }
+
+  void SetResolver(TableResolver resolver) override { scan_->resolver = std::move(resolver); }
 
   Status AddRows(const std::string& name, const RowBatch& rows) override {
     if (locked_) return Status::Internal("tables must be added before LockDown()");
@@ -158,12 +299,7 @@ class DuckDbSession final : public SqlSession {
   }
 
   Status LockDown() override {
-    std::string list = "[";
-    for (const std::string& p : allowed_) list += (list.size() > 1 ? ", " : "") + SqlString(p);
-    list += "]";
-    for (const std::string& sql :
-         {"SET allowed_paths = " + list, std::string("SET enable_external_access = false"),
-          std::string("SET lock_configuration = true")}) {
+    for (const char* sql : {"SET enable_external_access = false", "SET lock_configuration = true"}) {
       RETURN_IF_ERROR(Exec(sql));
     }
     locked_ = true;
@@ -172,7 +308,8 @@ class DuckDbSession final : public SqlSession {
 
   Status Query(const std::string& sql, OutputFormat format, std::ostream& out) override {
     if (!locked_) return Status::Internal("LockDown() must come before Query()");
-    return parquet_internal::Guard(
+    scan_->error = Status::OK();
+    Status st = parquet_internal::Guard(
         StatusCode::kInvalidArgument, "the query failed", [&]() -> Status {
           duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> statements;
           try {
@@ -194,10 +331,24 @@ class DuckDbSession final : public SqlSession {
             auto r = con_->Query(std::move(statements[i]));
             if (r->HasError()) return QueryError(r->GetErrorObject());
           }
-          auto result = con_->SendQuery(statements.back()->ToString());
+          auto result = con_->context->Query(std::move(statements.back()), true);
           if (result->HasError()) return QueryError(result->GetErrorObject());
           return Write(*result, format, out);
         });
+    // A pond path that failed to resolve says so in its own words.
+    if (!st.ok() && !scan_->error.ok()) return scan_->error;
+    return st;
+  }
+
+  Status QueryToParquet(const std::string& sql, const std::string& dest) override {
+    if (!locked_) return Status::Internal("LockDown() must come before QueryToParquet()");
+    return parquet_internal::Guard(StatusCode::kInvalidArgument, "cannot write " + dest, [&] {
+      duckdb::DBConfig::GetConfig(*db_->instance).AddAllowedPath(dest);
+      Status st = Exec("COPY (" + sql + ") TO " + SqlString(dest) +
+                       " (FORMAT parquet, COMPRESSION zstd)");
+      if (!st.ok() && !scan_->error.ok()) return scan_->error;
+      return st;
+    });
   }
 
  private:
@@ -211,6 +362,7 @@ class DuckDbSession final : public SqlSession {
     const size_t width = result.types.size();
     std::vector<std::vector<std::optional<std::string>>> table_rows;  // kTable only
     std::string line;
+    bool first_row = true;
     if (format == OutputFormat::kCsv) {
       for (size_t c = 0; c < width; ++c) {
         if (c) line += ',';
@@ -218,6 +370,9 @@ class DuckDbSession final : public SqlSession {
       }
       out << line << '\n';
     }
+    if (format == OutputFormat::kJson) out << '[';
+    std::vector<std::string> json_names;
+    for (size_t c = 0; c < width; ++c) json_names.push_back(JsonText(result.names[c]) + ":");
     while (true) {
       auto chunk = result.Fetch();
       if (!chunk || chunk->size() == 0) break;
@@ -226,30 +381,19 @@ class DuckDbSession final : public SqlSession {
         std::vector<std::optional<std::string>> cells;
         for (size_t c = 0; c < width; ++c) {
           duckdb::Value v = chunk->GetValue(c, r);
-          std::optional<std::string> text;
-          if (!v.IsNull()) text = v.ToString();
           switch (format) {
             case OutputFormat::kCsv:
               if (c) line += ',';
-              if (text) AppendCsvField(*text, line);
+              if (!v.IsNull()) AppendCsvField(v.ToString(), line);
               break;
-            case OutputFormat::kJson: {
+            case OutputFormat::kJson:
+            case OutputFormat::kJsonLines:
               line += c ? "," : "{";
-              line += JsonText(result.names[c]) + ":";
-              const auto& type = result.types[c];
-              if (!text) {
-                line += "null";
-              } else if (type.id() == duckdb::LogicalTypeId::BOOLEAN) {
-                line += *text;
-              } else if (IsNumeric(type) && *text != "nan" && *text != "inf" && *text != "-inf") {
-                line += *text;
-              } else {
-                line += JsonText(*text);
-              }
+              line += json_names[c];
+              AppendJson(v, line);
               break;
-            }
             case OutputFormat::kTable:
-              cells.push_back(std::move(text));
+              cells.push_back(v.IsNull() ? std::nullopt : std::optional<std::string>(v.ToString()));
               break;
           }
         }
@@ -257,11 +401,21 @@ class DuckDbSession final : public SqlSession {
           table_rows.push_back(std::move(cells));
           continue;
         }
-        if (format == OutputFormat::kJson) line += width ? "}" : "{}";
-        out << line << '\n';
+        if (format == OutputFormat::kCsv) {
+          out << line << '\n';
+          continue;
+        }
+        if (width == 0) line = "{";
+        line += '}';
+        if (format == OutputFormat::kJson) out << (first_row ? "\n" : ",\n");
+        out << line;
+        if (format == OutputFormat::kJsonLines) out << '\n';
+        first_row = false;
       }
+      if (!out) return Status::IOError("cannot write the query's output");
     }
     if (result.HasError()) return QueryError(result.GetErrorObject());
+    if (format == OutputFormat::kJson) out << (first_row ? "]\n" : "\n]\n");
     if (format == OutputFormat::kTable) WriteTable(result, table_rows, out);
     return out ? Status::OK() : Status::IOError("cannot write the query's output");
   }
@@ -296,31 +450,38 @@ class DuckDbSession final : public SqlSession {
     out << "(" << rows.size() << (rows.size() == 1 ? " row)" : " rows)") << '\n';
   }
 
+  // Declared first so that it is removed after the database has closed.
+  std::unique_ptr<PrivateTempDir> temp_;
   std::unique_ptr<duckdb::DuckDB> db_;
   std::unique_ptr<duckdb::Connection> con_;
-  QuotedViews* views_;  // owned by the database's config
-  std::set<std::string> allowed_;
+  PondScanData* scan_;  // owned by the database's config
   bool locked_ = false;
 };
 
 Result<std::unique_ptr<SqlSession>> OpenDuckDbSession() {
   std::unique_ptr<SqlSession> session;
+  auto temp = std::make_unique<PrivateTempDir>();
+  ASSIGN_OR_RETURN(std::string temp_dir, temp->Make());
   RETURN_IF_ERROR(parquet_internal::Guard(StatusCode::kInternal, "cannot open a SQL session", [&] {
     duckdb::DBConfig config;
     config.SetOptionByName("autoinstall_known_extensions", duckdb::Value::BOOLEAN(false));
     config.SetOptionByName("autoload_known_extensions", duckdb::Value::BOOLEAN(false));
     config.SetOptionByName("allow_community_extensions", duckdb::Value::BOOLEAN(false));
-    auto views = duckdb::make_uniq<QuotedViews>();
-    QuotedViews* raw = views.get();
+    // Never DuckDB's default ".tmp" under the working directory: a symlink
+    // planted there would open the whole host to SQL.
+    config.SetOptionByName("temp_directory", duckdb::Value(temp_dir));
+    auto scan = duckdb::make_uniq<PondScanData>();
+    PondScanData* raw = scan.get();
     config.replacement_scans.emplace(config.replacement_scans.begin(), ReplacePondPath,
-                                     std::move(views));
+                                     std::move(scan));
     auto db = std::make_unique<duckdb::DuckDB>(nullptr, &config);
     auto con = std::make_unique<duckdb::Connection>(*db);
     for (const char* setting : {"SET TimeZone = 'UTC'", "SET enable_progress_bar = false"}) {
       auto r = con->Query(setting);
       if (r->HasError()) return QueryError(r->GetErrorObject());
     }
-    session = std::make_unique<DuckDbSession>(std::move(db), std::move(con), raw);
+    session =
+        std::make_unique<DuckDbSession>(std::move(db), std::move(con), raw, std::move(temp));
     return Status::OK();
   }));
   return session;

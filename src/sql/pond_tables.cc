@@ -9,6 +9,7 @@
 
 #include "tinyfs/path.h"
 #include "util/counters.h"
+#include "util/text.h"
 
 namespace pond::sql {
 namespace {
@@ -21,56 +22,36 @@ std::string Lower(std::string s) {
   return s;
 }
 
-// The host file holding one version's bytes: the blob itself (scanned in
-// place), or a scratch copy of inline bytes.
+// The host file holding one version's bytes, checked against its hash: the
+// blob itself (scanned in place), or a scratch copy of inline bytes.
 Result<std::string> HostFileFor(tinyfs::FS& fs, tlogfs::Pond& pond, const tinyfs::Node& node,
                                 const tinyfs::NodeVersion& v, ScratchFiles& scratch) {
   GlobalCounters().data_files_read++;
   GlobalCounters().bytes_read += static_cast<int64_t>(v.size);
   if (v.is_blob) {
-    auto path = pond.BlobPath(v.sha256);
-    if (!path) return Status::NotSupported("the pond's blobs must be on a local disk");
+    auto path = pond.BlobHostPath(v.sha256, v.size);
+    if (!path.ok()) {
+      return Status(path.status().code(), "cannot read '" + EscapeControl(node.path) +
+                                              "' (version " + std::to_string(v.version) +
+                                              "): " + path.status().message());
+    }
     return *path;
   }
   ASSIGN_OR_RETURN(std::string bytes, fs.ReadFile(node, v.version));
   return scratch.Hold(v.sha256, bytes);
 }
 
-std::optional<std::string> TimeColumn(const tinyfs::NodeVersion& v) {
+nlohmann::json Attributes(const tinyfs::NodeVersion& v) {
   auto attrs = nlohmann::json::parse(v.meta.attributes, nullptr, false);
-  if (attrs.is_object() && attrs.contains("time_column") && attrs["time_column"].is_string()) {
+  return attrs.is_object() ? attrs : nlohmann::json::object();
+}
+
+std::optional<std::string> TimeColumn(const tinyfs::NodeVersion& v) {
+  auto attrs = Attributes(v);
+  if (attrs.contains("time_column") && attrs["time_column"].is_string()) {
     return attrs["time_column"].get<std::string>();
   }
   return std::nullopt;
-}
-
-// Single-quoted literals in `sql` ('' is an escaped quote), each with whether
-// FROM or JOIN comes right before it.
-std::vector<std::pair<std::string, bool>> QuotedLiterals(const std::string& sql) {
-  std::vector<std::pair<std::string, bool>> out;
-  for (size_t i = 0; i < sql.size(); ++i) {
-    if (sql[i] != '\'') continue;
-    size_t start = i;
-    std::string text;
-    for (++i; i < sql.size(); ++i) {
-      if (sql[i] == '\'') {
-        if (i + 1 < sql.size() && sql[i + 1] == '\'') {
-          text += '\'';
-          ++i;
-          continue;
-        }
-        break;
-      }
-      text += sql[i];
-    }
-    size_t k = start;
-    while (k > 0 && std::isspace(static_cast<unsigned char>(sql[k - 1]))) --k;
-    size_t word_end = k;
-    while (k > 0 && std::isalpha(static_cast<unsigned char>(sql[k - 1]))) --k;
-    std::string word = Lower(sql.substr(k, word_end - k));
-    out.emplace_back(text, word == "from" || word == "join");
-  }
-  return out;
 }
 
 Status AddEntriesTable(SqlSession& session, tinyfs::FS& fs, tlogfs::Pond& pond) {
@@ -126,7 +107,10 @@ ScratchFiles::~ScratchFiles() {
 
 Result<std::string> ScratchFiles::Hold(const std::string& sha256, const std::string& bytes) {
   if (dir_.empty()) {
-    std::string tmpl = (hostfs::temp_directory_path() / "pond-sql-XXXXXX").string();
+    std::error_code ec;
+    std::string base = hostfs::temp_directory_path(ec).string();
+    if (ec) base = "/tmp";
+    std::string tmpl = base + "/pond-sql-XXXXXX";
     if (!mkdtemp(tmpl.data())) return Status::IOError("cannot create a scratch folder");
     dir_ = tmpl;
   }
@@ -139,11 +123,36 @@ Result<std::string> ScratchFiles::Hold(const std::string& sha256, const std::str
   return path;
 }
 
+std::vector<SchemaColumn> VersionColumns(const tinyfs::NodeVersion& v) {
+  std::vector<SchemaColumn> out;
+  auto attrs = Attributes(v);
+  if (!attrs.contains("columns") || !attrs["columns"].is_array()) return out;
+  for (const auto& c : attrs["columns"]) {
+    if (c.is_array() && c.size() == 2 && c[0].is_string() && c[1].is_string()) {
+      out.emplace_back(c[0].get<std::string>(), c[1].get<std::string>());
+    }
+  }
+  return out;
+}
+
+std::vector<SchemaColumn> MergedColumns(const std::vector<tinyfs::NodeVersion>& versions) {
+  std::vector<SchemaColumn> out;
+  std::map<std::string, size_t> seen;
+  for (const auto& v : versions) {
+    for (auto& c : VersionColumns(v)) {
+      if (seen.emplace(c.first, out.size()).second) out.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
 Result<TableSource> ResolvePondTable(tinyfs::FS& fs, tlogfs::Pond& pond, const std::string& pattern,
                                      const PondTableOptions& options, ScratchFiles& scratch) {
   ASSIGN_OR_RETURN(tinyfs::GlobPattern compiled, tinyfs::GlobPattern::Compile(pattern));
   ASSIGN_OR_RETURN(auto matches, fs.Glob(pattern));
-  if (matches.empty()) return Status::NotFound("no pond file matches '" + pattern + "'");
+  if (matches.empty()) {
+    return Status::NotFound("no pond file matches '" + EscapeControl(pattern) + "'");
+  }
   TableSource source;
   source.csv = options.csv;
   source.path_columns = !compiled.is_literal();
@@ -158,9 +167,9 @@ Result<TableSource> ResolvePondTable(tinyfs::FS& fs, tlogfs::Pond& pond, const s
     bool tabular = node.type == EntryType::kFileTable || node.type == EntryType::kFileSeries;
     if (options.csv ? !tinyfs::IsFile(node.type) : !tabular) {
       return Status::InvalidArgument(
-          "'" + m.path + "' is a " + tinyfs::EntryTypeName(node.type) +
+          "'" + EscapeControl(m.path) + "' is a " + tinyfs::EntryTypeName(node.type) +
           (node.type == EntryType::kFileData
-               ? ", not a table; to read a CSV file as a table, use csv://" + m.path
+               ? ", not a table; to read a CSV file as a table, use csv://" + EscapeControl(m.path)
                : ", not a table or series"));
     }
     source.capture_count = std::max(source.capture_count, m.captures.size());
@@ -177,16 +186,21 @@ Result<TableSource> ResolvePondTable(tinyfs::FS& fs, tlogfs::Pond& pond, const s
           continue;
         chosen.push_back(v);
       }
-      if (!source.time_column) source.time_column = TimeColumn(versions.back());
     } else {
       int64_t want = options.version.value_or(versions.back().version);
       if (want < 1 || want > versions.back().version) {
-        return Status::NotFound("'" + m.path + "' has no version " + std::to_string(want) +
-                                " (it has " + std::to_string(versions.back().version) + ")");
+        return Status::NotFound("'" + EscapeControl(m.path) + "' has no version " +
+                                std::to_string(want) + " (it has " +
+                                std::to_string(versions.back().version) + ")");
       }
       chosen.push_back(versions[static_cast<size_t>(want - 1)]);
-      if (node.type == EntryType::kFileSeries && !source.time_column) {
-        source.time_column = TimeColumn(chosen.back());
+    }
+    if (node.type == EntryType::kFileSeries && !source.time_column) {
+      source.time_column = TimeColumn(versions.back());
+      if (source.time_column) {
+        for (const auto& [name, type] : MergedColumns(versions)) {
+          if (name == *source.time_column) source.time_type = type;
+        }
       }
     }
     for (const auto& v : chosen) {
@@ -194,39 +208,27 @@ Result<TableSource> ResolvePondTable(tinyfs::FS& fs, tlogfs::Pond& pond, const s
       source.files.push_back({host, m.path, m.captures});
     }
   }
-  if (matches.size() > 0 && source.files.empty() && !source.time_start && !source.time_end) {
-    return Status::NotFound("no table or series matches '" + pattern + "'");
+  if (!matches.empty() && source.files.empty() && !source.time_start && !source.time_end) {
+    return Status::NotFound("no table or series matches '" + EscapeControl(pattern) + "'");
   }
   return source;
 }
 
-Status AddQueryTables(SqlSession& session, tinyfs::FS& fs, tlogfs::Pond& pond,
-                      const std::string& sql, ScratchFiles& scratch) {
-  int n = 0;
-  std::map<std::string, bool> done;
-  for (const auto& [text, in_from] : QuotedLiterals(sql)) {
-    if (done.count(text)) continue;
-    done[text] = true;
-    PondTableOptions options;
-    std::string pattern = text;
-    if (text.rfind("csv:///", 0) == 0) {
-      options.csv = true;
-      pattern = text.substr(6);
-    } else if (text.empty() || text[0] != '/') {
-      continue;  // an ordinary string
-    }
-    auto source = ResolvePondTable(fs, pond, pattern, options, scratch);
-    if (!source.ok()) {
-      // A path in FROM must be a table; elsewhere a string that names no table
-      // (WHERE path = '/raw.csv' over pond_entries) is just a string.
-      if (in_from) return source.status();
-      continue;
-    }
-    if (source->files.empty()) {
-      return Status::NotFound("no version of '" + pattern + "' falls in the time range");
-    }
-    RETURN_IF_ERROR(session.AddTable("pond_table_" + std::to_string(++n), text, *source));
-  }
+Status PrepareQuery(SqlSession& session, tinyfs::FS& fs, tlogfs::Pond& pond,
+                    const std::string& sql, ScratchFiles& scratch) {
+  session.SetResolver(
+      [&fs, &pond, &scratch](const std::string& name) -> Result<std::optional<TableSource>> {
+        PondTableOptions options;
+        std::string pattern = name;
+        if (name.rfind("csv:///", 0) == 0) {
+          options.csv = true;
+          pattern = name.substr(6);
+        } else if (name.empty() || name[0] != '/') {
+          return std::optional<TableSource>();  // not a pond path: DuckDB's to report
+        }
+        ASSIGN_OR_RETURN(TableSource source, ResolvePondTable(fs, pond, pattern, options, scratch));
+        return std::optional<TableSource>(std::move(source));
+      });
   std::string lower = Lower(sql);
   if (lower.find("pond_entries") != std::string::npos) {
     RETURN_IF_ERROR(AddEntriesTable(session, fs, pond));

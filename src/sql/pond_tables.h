@@ -4,6 +4,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "sql/session.h"
 #include "tinyfs/fs.h"
@@ -35,16 +37,30 @@ struct PondTableOptions {
 
 // The files behind `pattern` (a pond path or glob): the chosen version of each
 // table, every version of each series whose time bounds meet the requested
-// range (the rest are not read at all), or raw CSV files with `csv`.
+// range (the rest are not read at all), or raw CSV files with `csv`. Every
+// blob is checked against its hash before DuckDB may scan it.
 // NotFound when nothing matches; InvalidArgument when a match is not a table
-// or series (or, with csv, not a file).
+// or series (or, with csv, not a file); Corruption naming the path when
+// stored content is damaged.
 Result<TableSource> ResolvePondTable(tinyfs::FS& fs, tlogfs::Pond& pond, const std::string& pattern,
                                      const PondTableOptions& options, ScratchFiles& scratch);
 
-// Adds to `session` every table `sql` names: each single-quoted pond path or
-// glob ('/a/*.series', or 'csv:///a/b.csv' for a raw CSV file) and the system
-// tables pond_entries and pond_transactions when the SQL mentions them.
-Status AddQueryTables(SqlSession& session, tinyfs::FS& fs, tlogfs::Pond& pond,
-                      const std::string& sql, ScratchFiles& scratch);
+// Sets `session` up for `sql`: quoted pond paths and globs ('/a/*.series',
+// or 'csv:///a/b.csv' for a raw CSV file) resolve when DuckDB binds them, and
+// the system tables pond_entries and pond_transactions are loaded when the
+// SQL mentions them. `fs`, `pond` and `scratch` must outlive the session.
+Status PrepareQuery(SqlSession& session, tinyfs::FS& fs, tlogfs::Pond& pond,
+                    const std::string& sql, ScratchFiles& scratch);
+
+// One column of a table's or series' schema: its name and DuckDB type.
+using SchemaColumn = std::pair<std::string, std::string>;
+
+// The columns a version recorded at import (attributes "columns"); empty when
+// it recorded none.
+std::vector<SchemaColumn> VersionColumns(const tinyfs::NodeVersion& v);
+
+// The schema of a series read as the union of its versions: every column in
+// the order first seen, with its type.
+std::vector<SchemaColumn> MergedColumns(const std::vector<tinyfs::NodeVersion>& versions);
 
 }  // namespace pond::sql

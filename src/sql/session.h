@@ -1,20 +1,28 @@
 // SQL sessions: DuckDB over pond files, for `pond cat --sql` and `pond query`.
 //
 // This header names no DuckDB type; the session lives in the DuckDB module and
-// is loaded on first use. A session is built in three steps: add the tables a
-// query may use (pond files as views over Parquet files scanned in place,
-// system tables as rows), LockDown() so that no SQL can touch anything else,
-// then Query().
+// is loaded on first use. A session is built in three steps: say where its
+// tables come from (AddTable for named tables such as `source`, SetResolver
+// for the quoted pond paths and globs a query names, AddRows for the system
+// tables), LockDown() so that no SQL can touch anything else, then Query().
+//
+// Pond paths are resolved where DuckDB resolves table names: a name DuckDB
+// does not know ('/stations/*.series' in FROM) goes to the resolver at bind
+// time, so comments, E'' strings and subqueries need no lexing of ours. Each
+// file a resolved table reads is added to DuckDB's allowed paths then, and
+// only then.
 //
 // What SQL may do after LockDown(): run SELECT-like statements (SELECT, WITH,
-// VALUES, EXPLAIN, DESCRIBE, SHOW, SUMMARIZE) over the tables added. It may
-// not read any other file, write any file, attach databases, install or load
-// extensions, or change settings.
+// VALUES, EXPLAIN, DESCRIBE, SHOW, SUMMARIZE) over those tables. It may not
+// read any other file, write any file, attach databases, install or load
+// extensions, or change settings. DuckDB's temporary directory is a private
+// folder (mode 0700) made for the session and removed with it.
 //
 // Thread safety: one thread at a time.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -26,46 +34,67 @@
 
 namespace pond::sql {
 
-enum class OutputFormat { kTable, kCsv, kJson };
+// table: aligned for people; csv: RFC 4180 with a header; json: one JSON
+// array of objects (nested values as JSON); jsonl: one object per line.
+enum class OutputFormat { kTable, kCsv, kJson, kJsonLines };
 
-// "table", "csv", "json"; InvalidArgument otherwise.
+// "table", "csv", "json", "jsonl"; InvalidArgument otherwise.
 Result<OutputFormat> ParseOutputFormat(const std::string& name);
 
-// One file behind a table.
+// One version of one pond file behind a table.
 struct SourceFile {
-  std::string host_path;              // scanned in place
+  std::string host_path;              // scanned in place; several versions may share one
   std::string pond_path;              // the _path column
   std::vector<std::string> captures;  // the _1, _2, ... columns
+  // Values of TableSource::constant_columns for this file, as Delta writes
+  // partition values (text; nullopt for NULL).
+  std::vector<std::optional<std::string>> constants;
 };
 
 struct TableSource {
+  // One entry per (node, version) read: rows belong to versions, so two pond
+  // files (or two versions) with the same bytes contribute their rows twice.
   std::vector<SourceFile> files;  // must not be empty
   bool csv = false;               // raw CSV files, parsed with types inferred
   // Add _path and one column per capture (_1, _2, ...): for globs.
   bool path_columns = false;
   size_t capture_count = 0;
-  // For series: rows outside [time_start, time_end) are filtered out.
+  // Columns whose value is constant per file (a Delta table's partition
+  // columns), with their Delta types; each file gives its values.
+  std::vector<ColumnSpec> constant_columns;
+  // For series: rows outside [time_start, time_end) are filtered out,
+  // comparing in the time column's own type.
   std::optional<std::string> time_column;
-  std::optional<int64_t> time_start;  // micros since the epoch, inclusive
-  std::optional<int64_t> time_end;    // exclusive
+  std::string time_type = "TIMESTAMP";  // DuckDB type name of the time column
+  std::optional<int64_t> time_start;    // micros since the epoch, inclusive
+  std::optional<int64_t> time_end;      // exclusive
 };
+
+// Resolves a table name that DuckDB does not know: the files behind it,
+// nullopt when the name is not the resolver's (DuckDB then reports an unknown
+// table), or an error that the query fails with.
+using TableResolver = std::function<Result<std::optional<TableSource>>(const std::string& name)>;
 
 class SqlSession {
  public:
   virtual ~SqlSession() = default;
 
-  // Makes `source` queryable as view `name` and, when `quoted` is not empty,
-  // as the quoted string in FROM ('/stations/*.series'). REQUIRES: before LockDown().
-  virtual Status AddTable(const std::string& name, const std::string& quoted,
-                          const TableSource& source) = 0;
+  // Makes `source` queryable as table `name`. REQUIRES: before LockDown().
+  virtual Status AddTable(const std::string& name, const TableSource& source) = 0;
+  // Names DuckDB does not know are resolved by `resolver` from now on.
+  virtual void SetResolver(TableResolver resolver) = 0;
   // Loads `rows` as table `name` (system tables). REQUIRES: before LockDown().
   virtual Status AddRows(const std::string& name, const RowBatch& rows) = 0;
-  // From now on SQL reaches only the tables added (see above).
+  // From now on SQL reaches only the tables above (see the file comment).
   virtual Status LockDown() = 0;
   // Runs `sql` and writes its result to `out`. InvalidArgument, in one
   // sentence, for bad SQL, unknown tables or columns, or a statement that is
-  // not allowed.
+  // not allowed; the resolver's own error when it failed; IOError when `out`
+  // cannot be written.
   virtual Status Query(const std::string& sql, OutputFormat format, std::ostream& out) = 0;
+  // Writes the result of the query `sql` (ours, not a user's) to host file
+  // `dest` as one Parquet file. REQUIRES: after LockDown().
+  virtual Status QueryToParquet(const std::string& sql, const std::string& dest) = 0;
 };
 
 Result<std::unique_ptr<SqlSession>> OpenSqlSession();

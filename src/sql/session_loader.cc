@@ -7,7 +7,9 @@ Result<OutputFormat> ParseOutputFormat(const std::string& name) {
   if (name == "table") return OutputFormat::kTable;
   if (name == "csv") return OutputFormat::kCsv;
   if (name == "json") return OutputFormat::kJson;
-  return Status::InvalidArgument("'" + name + "' is not an output format (table, csv or json)");
+  if (name == "jsonl") return OutputFormat::kJsonLines;
+  return Status::InvalidArgument("'" + name +
+                                 "' is not an output format (table, csv, json or jsonl)");
 }
 
 Result<std::unique_ptr<SqlSession>> OpenSqlSession() {

@@ -127,6 +127,15 @@ Result<std::unique_ptr<WriteStream>> FaultInjectingStore::OpenWrite(const std::s
   return std::unique_ptr<WriteStream>(new FaultWriteStream(*this, std::move(base), key, if_absent));
 }
 
+Result<std::vector<ObjectInfo>> FaultInjectingStore::ListUnfinished() {
+  CountRead();
+  return base_.ListUnfinished();
+}
+
+Status FaultInjectingStore::DeleteUnfinished(const std::string& name) {
+  return Write(name, false, [&] { return base_.DeleteUnfinished(name); });
+}
+
 std::optional<std::string> FaultInjectingStore::LocalPath(const std::string& key) const {
   return base_.LocalPath(key);
 }

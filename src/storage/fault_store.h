@@ -57,6 +57,8 @@ class FaultInjectingStore : public ObjectStore {
   Result<std::unique_ptr<WriteStream>> OpenWrite(const std::string& key, bool if_absent) override;
   Result<std::vector<ObjectInfo>> List(const std::string& prefix) override;
   Status Delete(const std::string& key) override;
+  Result<std::vector<ObjectInfo>> ListUnfinished() override;
+  Status DeleteUnfinished(const std::string& name) override;
   std::optional<std::string> LocalPath(const std::string& key) const override;
 
  private:

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "storage/object_store.h"
+#include "storage/temp_files.h"
 #include "util/id.h"
 
 namespace pond {
@@ -105,10 +106,12 @@ class LocalWriteStream : public WriteStream {
         temp_path_(std::move(temp_path)),
         final_path_(std::move(final_path)),
         key_(std::move(key)),
-        if_absent_(if_absent) {}
+        if_absent_(if_absent),
+        registration_(RegisterTempFile(temp_path_)) {}
   ~LocalWriteStream() override {
     if (fd_ >= 0) ::close(fd_);
     if (!published_) ::unlink(temp_path_.c_str());
+    UnregisterTempFile(registration_);
   }
   LocalWriteStream(const LocalWriteStream&) = delete;
   LocalWriteStream& operator=(const LocalWriteStream&) = delete;
@@ -144,8 +147,10 @@ class LocalWriteStream : public WriteStream {
         return SysError("write", key_, errno);
       }
       published_ = true;
-      // The object is published; the temp name is now just a second link to it.
-      if (::unlink(temp_path_.c_str()) != 0) return SysError("write", key_, errno);
+      // The object is published; the temp name is now just a second link to
+      // it. Failing to remove it must not report the write as failed (the
+      // caller would retry a write that took effect); gc removes it later.
+      (void)::unlink(temp_path_.c_str());
     } else {
       if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
         return SysError("write", key_, errno);
@@ -174,6 +179,7 @@ class LocalWriteStream : public WriteStream {
   std::string final_path_;
   std::string key_;
   bool if_absent_;
+  int registration_;  // in the temp-file registry, so an interrupt removes the file
   bool published_ = false;
   uint64_t size_ = 0;
 };
@@ -267,6 +273,30 @@ class LocalStore : public ObjectStore {
     return Status::OK();
   }
 
+  Result<std::vector<ObjectInfo>> ListUnfinished() override {
+    std::vector<ObjectInfo> out;
+    RETURN_IF_ERROR(WalkUnfinished(root_, "", &out));
+    std::sort(out.begin(), out.end(),
+              [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
+    return out;
+  }
+
+  Status DeleteUnfinished(const std::string& name) override {
+    size_t slash = name.rfind('/');
+    std::string dir = slash == std::string::npos ? "" : name.substr(0, slash);
+    std::string base = slash == std::string::npos ? name : name.substr(slash + 1);
+    if (!base.starts_with(kTempPrefix) || base.find('\0') != std::string::npos ||
+        (!dir.empty() && !ValidateKey(dir).ok())) {
+      return Status::InvalidArgument("'" + name + "' is not an unfinished write");
+    }
+    std::string path = root_ + "/" + name;
+    if (::unlink(path.c_str()) != 0) {
+      if (IsAbsent(errno)) return NoObject(name);
+      return SysError("delete", name, errno);
+    }
+    return Status::OK();
+  }
+
   std::optional<std::string> LocalPath(const std::string& key) const override {
     if (!ValidateKey(key).ok()) return std::nullopt;
     return Path(key);
@@ -334,6 +364,36 @@ class LocalStore : public ObjectStore {
         RETURN_IF_ERROR(Walk(path, key + "/", "", prefix, out));
       } else if (S_ISREG(st.st_mode)) {
         out->push_back(ObjectInfo{key, static_cast<uint64_t>(st.st_size), ModifiedMillis(st)});
+      }
+    }
+  }
+
+  // Appends every ".tmp-" file under host directory `dir` (relative name `rel`).
+  Status WalkUnfinished(const std::string& dir, const std::string& rel,
+                        std::vector<ObjectInfo>* out) {
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) {
+      if (IsAbsent(errno)) return Status::OK();
+      return SysError("list", rel.empty() ? "." : rel, errno);
+    }
+    std::unique_ptr<DIR, int (*)(DIR*)> closer(d, &::closedir);
+    while (true) {
+      errno = 0;
+      struct dirent* entry = ::readdir(d);
+      if (entry == nullptr) {
+        if (errno != 0) return SysError("list", rel.empty() ? "." : rel, errno);
+        return Status::OK();
+      }
+      std::string_view name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      std::string path = dir + "/" + std::string(name);
+      std::string child = rel.empty() ? std::string(name) : rel + "/" + std::string(name);
+      struct stat st;
+      if (::lstat(path.c_str(), &st) != 0) continue;
+      if (S_ISDIR(st.st_mode)) {
+        RETURN_IF_ERROR(WalkUnfinished(path, child, out));
+      } else if (name.starts_with(kTempPrefix)) {
+        out->push_back(ObjectInfo{child, static_cast<uint64_t>(st.st_size), ModifiedMillis(st)});
       }
     }
   }

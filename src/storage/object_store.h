@@ -86,6 +86,17 @@ class ObjectStore {
   // Removes the object. NotFound when absent.
   virtual Status Delete(const std::string& key) = 0;
 
+  // The temporary files that unfinished writes left behind (a crash, a kill),
+  // with their size and age, for garbage collection. Their names are paths
+  // relative to the store's root, not object keys. Empty for a store that
+  // leaves none.
+  virtual Result<std::vector<ObjectInfo>> ListUnfinished() { return std::vector<ObjectInfo>(); }
+  // Removes one of them (a name ListUnfinished returned). InvalidArgument for
+  // any other name.
+  virtual Status DeleteUnfinished(const std::string& name) {
+    return Status::InvalidArgument("'" + name + "' is not an unfinished write");
+  }
+
   // The host file path of `key`, for stores whose objects are host files (so a
   // reader such as DuckDB can scan them in place); nullopt otherwise, and for an
   // invalid key.

@@ -5,6 +5,7 @@
 
 #include "tinyfs/path.h"
 #include "util/id.h"
+#include "util/text.h"
 
 namespace pond::tinyfs {
 namespace {
@@ -12,6 +13,42 @@ namespace {
 constexpr int kMaxSymlinkExpansions = 40;
 
 Node RootNode() { return Node{kRootId, EntryType::kDirectory, "/"}; }
+
+// A failure to read what the pond stores, said with the path it concerns
+// (persistence names files and nodes, not paths). Lookup failures that are
+// about the path itself pass unchanged.
+Status AtPath(const Status& st, const std::string& path,
+              std::optional<int64_t> version = std::nullopt) {
+  if (st.ok() || st.code() == StatusCode::kNotFound ||
+      st.code() == StatusCode::kInvalidArgument) {
+    return st;
+  }
+  std::string where = "cannot read '" + EscapeControl(path) + "'";
+  if (version) where += " (version " + std::to_string(*version) + ")";
+  return Status(st.code(), where + ": " + st.message());
+}
+
+template <typename T>
+Result<T> AtPath(Result<T> r, const std::string& path,
+                 std::optional<int64_t> version = std::nullopt) {
+  if (r.ok()) return r;
+  return AtPath(r.status(), path, version);
+}
+
+// A content stream whose errors name the file's path.
+class PathStream final : public ReadStream {
+ public:
+  PathStream(std::unique_ptr<ReadStream> base, std::string path, int64_t version)
+      : base_(std::move(base)), path_(std::move(path)), version_(version) {}
+  Result<size_t> Read(char* buf, size_t n) override {
+    return AtPath(base_->Read(buf, n), path_, version_);
+  }
+
+ private:
+  std::unique_ptr<ReadStream> base_;
+  std::string path_;
+  int64_t version_;
+};
 
 Status NotADirectory(const std::string& path) {
   return Status::InvalidArgument("'" + path + "' is not a directory");
@@ -55,7 +92,7 @@ void FS::MountDynamic(const NodeId& dir, std::shared_ptr<DynamicDirectory> dynam
 Result<std::vector<DirEntry>> FS::ReadDirectory(const Node& dir) {
   if (dir.type != EntryType::kDirectory) return NotADirectory(dir.path);
   auto it = dynamic_.find(dir.id);
-  if (it == dynamic_.end()) return persistence_.ListDirectory(dir.id);
+  if (it == dynamic_.end()) return AtPath(persistence_.ListDirectory(dir.id), dir.path);
   if (std::find(evaluating_.begin(), evaluating_.end(), dir.id) != evaluating_.end()) {
     return Status::InvalidArgument("dynamic directory '" + dir.path + "' lists itself (a loop)");
   }
@@ -69,7 +106,7 @@ Result<std::vector<DirEntry>> FS::ReadDirectory(const Node& dir) {
 }
 
 Result<std::optional<DirEntry>> FS::LookupEntry(const Node& dir, std::string_view name) {
-  if (!dynamic_.count(dir.id)) return persistence_.Lookup(dir.id, name);
+  if (!dynamic_.count(dir.id)) return AtPath(persistence_.Lookup(dir.id, name), dir.path);
   ASSIGN_OR_RETURN(std::vector<DirEntry> entries, ReadDirectory(dir));
   for (DirEntry& e : entries) {
     if (e.name == name) return std::optional<DirEntry>(std::move(e));
@@ -231,13 +268,14 @@ Result<std::string> FS::ReadLink(const Node& link) {
   if (link.type != EntryType::kSymlink) {
     return Status::InvalidArgument("'" + link.path + "' is not a symlink");
   }
-  ASSIGN_OR_RETURN(std::vector<NodeVersion> versions, persistence_.Versions(link.id));
-  ASSIGN_OR_RETURN(auto stream, persistence_.OpenContent(link.id, versions.back().version));
-  return ReadAll(*stream);
+  ASSIGN_OR_RETURN(std::vector<NodeVersion> versions, Versions(link));
+  ASSIGN_OR_RETURN(auto stream, AtPath(persistence_.OpenContent(link.id, versions.back().version),
+                                       link.path));
+  return AtPath(ReadAll(*stream), link.path);
 }
 
 Result<std::vector<NodeVersion>> FS::Versions(const Node& node) {
-  return persistence_.Versions(node.id);
+  return AtPath(persistence_.Versions(node.id), node.path);
 }
 
 Result<std::unique_ptr<ReadStream>> FS::OpenFile(const Node& file, std::optional<int64_t> version) {
@@ -245,14 +283,15 @@ Result<std::unique_ptr<ReadStream>> FS::OpenFile(const Node& file, std::optional
     return Status::InvalidArgument("'" + file.path + "' is a " + EntryTypeName(file.type) +
                                    ", not a file");
   }
-  ASSIGN_OR_RETURN(std::vector<NodeVersion> versions, persistence_.Versions(file.id));
+  ASSIGN_OR_RETURN(std::vector<NodeVersion> versions, Versions(file));
   int64_t latest = versions.back().version;
   int64_t v = version.value_or(latest);
   if (v < 1 || v > latest) {
     return Status::NotFound("'" + file.path + "' has no version " + std::to_string(v) +
                             " (it has " + std::to_string(latest) + ")");
   }
-  return persistence_.OpenContent(file.id, v);
+  ASSIGN_OR_RETURN(auto stream, AtPath(persistence_.OpenContent(file.id, v), file.path, v));
+  return std::unique_ptr<ReadStream>(std::make_unique<PathStream>(std::move(stream), file.path, v));
 }
 
 Result<std::string> FS::ReadFile(const Node& file, std::optional<int64_t> version) {
@@ -294,6 +333,10 @@ Status FS::Rename(std::string_view from, std::string_view to) {
     RETURN_IF_ERROR(ResolveParent(to, &dst_parent, &dst_name));
   }
   std::string dst_path = ChildPath(dst_parent.path, dst_name);
+  if (dst_parent.id == src_parent.id && dst_name == src_name) {
+    return Status::InvalidArgument("'" + EscapeControl(src_path) + "' and '" +
+                                   EscapeControl(dst_path) + "' are the same entry");
+  }
   ASSIGN_OR_RETURN(std::optional<DirEntry> taken, LookupEntry(dst_parent, dst_name));
   if (taken) return Status::AlreadyExists("'" + dst_path + "' already exists");
   if (entry->type == EntryType::kDirectory &&
@@ -348,7 +391,9 @@ Status FS::GlobWalk(Walk& walk, const Node& dir, size_t index, std::vector<std::
       next = Node{(*target)->id, (*target)->type, child.path};
     }
     if (next.type != EntryType::kDirectory) return Status::OK();
-    if (std::find(chain.begin(), chain.end(), next.id) != chain.end()) return Status::OK();
+    // No loop guard here: each step consumes a pattern component, so the walk
+    // ends; a symlink to an ancestor is followed like any other. Only "**"
+    // (below) could go round forever.
     if (std::find(evaluating_.begin(), evaluating_.end(), next.id) != evaluating_.end()) {
       return Status::OK();  // a dynamic directory being computed must not list itself
     }

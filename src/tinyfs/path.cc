@@ -1,24 +1,15 @@
 #include "tinyfs/path.h"
 
+#include "util/text.h"
+
 namespace pond::tinyfs {
 namespace {
 
 constexpr size_t kMaxNameBytes = 255;
 
-// `name` in quotes for an error message, with a NUL byte shown as "\0" so the
-// message stays printable.
-std::string Quoted(std::string_view name) {
-  std::string out = "'";
-  for (char c : name) {
-    if (c == '\0') {
-      out += "\\0";
-    } else {
-      out.push_back(c);
-    }
-  }
-  out += "'";
-  return out;
-}
+// `name` in quotes for an error message, control characters escaped so the
+// message stays one printable line.
+std::string Quoted(std::string_view name) { return "'" + EscapeControl(name) + "'"; }
 
 Status InvalidName(std::string_view name, std::string_view why) {
   return Status::InvalidArgument(Quoted(name) + " is not a valid name: " + std::string(why));
@@ -30,7 +21,9 @@ Status ValidateName(std::string_view name) {
   if (name.empty()) return Status::InvalidArgument("a name cannot be empty");
   if (name == "." || name == "..") return InvalidName(name, "it is reserved");
   if (name.find('/') != std::string_view::npos) return InvalidName(name, "it contains '/'");
-  if (name.find('\0') != std::string_view::npos) return InvalidName(name, "it contains a NUL byte");
+  if (HasControl(name)) {
+    return InvalidName(name, "it contains a control character (such as a newline, tab or escape)");
+  }
   if (name.size() > kMaxNameBytes) {
     return InvalidName(name, "it is longer than " + std::to_string(kMaxNameBytes) + " bytes");
   }

@@ -11,7 +11,9 @@
 namespace pond::tinyfs {
 
 // OK when `name` may name a directory entry: not empty, not "." or "..", no
-// '/' and no NUL byte, at most 255 bytes. InvalidArgument (naming it) otherwise.
+// '/', no control character (C0, DEL: they could rewrite a terminal or split
+// a line of output), at most 255 bytes. InvalidArgument (naming it, escaped)
+// otherwise.
 Status ValidateName(std::string_view name);
 
 // The components of `path`, with empty components and "." dropped and ".."

@@ -40,10 +40,18 @@ TEST(NameTest, RejectsSlash) {
   EXPECT_FALSE(ValidateName("a/").ok());
 }
 
-TEST(NameTest, RejectsNulByte) {
+TEST(NameTest, RejectsControlCharactersAndEscapesThemInTheMessage) {
   Status s = ValidateName(std::string_view("a\0b", 3));
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(s.message(), "'a\\0b' is not a valid name: it contains a NUL byte");
+  EXPECT_EQ(s.message(),
+            "'a\\x00b' is not a valid name: it contains a control character (such as a newline, "
+            "tab or escape)");
+  for (const char* bad : {"a\nb", "tab\there", "\x1b[31mred", "del\x7f", "cr\r"}) {
+    Status st = ValidateName(bad);
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(st.message().find_first_of("\n\t\x1b\x7f\r"), std::string::npos) << st.message();
+  }
+  EXPECT_OK(ValidateName("ünïcödé and spaces"));
 }
 
 TEST(NameTest, RejectsTooLong) {

@@ -2,52 +2,99 @@
 
 #include <sqlite3.h>
 
+#include <charconv>
 #include <filesystem>
 
 namespace pond::tlogfs {
 namespace {
 
-// Bump when kSchema changes: an index of another version is rebuilt.
-constexpr int kSchemaVersion = 1;
+// Bump when the schema changes: an index of another version is rebuilt.
+constexpr int kSchemaVersion = 2;
 
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS records(
-  node_id TEXT NOT NULL, version INTEGER NOT NULL, part_id TEXT NOT NULL,
-  entry_type TEXT NOT NULL, timestamp INTEGER NOT NULL, size INTEGER NOT NULL,
-  sha256 TEXT, content BLOB, min_event_time INTEGER, max_event_time INTEGER,
-  attributes TEXT, factory TEXT, txn_seq INTEGER NOT NULL);
+const char* SqliteType(CellType type) {
+  switch (type) {
+    case CellType::kString:
+      return "TEXT";
+    case CellType::kBinary:
+      return "BLOB";
+    case CellType::kDouble:
+      return "REAL";
+    default:
+      return "INTEGER";
+  }
+}
+
+// The schema, with `records` derived from the oplog's one column table.
+std::string SchemaSql() {
+  std::string records = "CREATE TABLE IF NOT EXISTS records(";
+  bool first = true;
+  for (const oplog::Column& c : oplog::Columns()) {
+    records += (first ? "" : ", ") + std::string(c.name) + " " + SqliteType(c.cell) +
+               (c.nullable ? "" : " NOT NULL");
+    first = false;
+  }
+  records += ");\n";
+  return "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);\n" + records + R"sql(
 CREATE UNIQUE INDEX IF NOT EXISTS records_by_node ON records(node_id, version);
 CREATE INDEX IF NOT EXISTS records_by_txn ON records(txn_seq);
 CREATE TABLE IF NOT EXISTS entries(
   dir_id TEXT NOT NULL, name TEXT NOT NULL, child_id TEXT NOT NULL, entry_type TEXT NOT NULL,
   txn_from INTEGER NOT NULL, txn_to INTEGER,
   PRIMARY KEY(dir_id, name, txn_from)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entries_by_child ON entries(child_id);
 CREATE TABLE IF NOT EXISTS txns(
   txn_seq INTEGER PRIMARY KEY, delta_version INTEGER NOT NULL, timestamp INTEGER NOT NULL,
   command TEXT NOT NULL, records INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS damaged(
+  path TEXT PRIMARY KEY, part_id TEXT NOT NULL, delta_version INTEGER NOT NULL, reason TEXT);
 )sql";
+}
 
-// The columns of `records` in Record order, content excluded.
-constexpr const char* kRecordColumns =
-    "part_id, node_id, version, entry_type, timestamp, size, sha256, content IS NOT NULL, "
-    "min_event_time, max_event_time, attributes, factory, txn_seq";
+// The columns of `records` in Record order. Without content, a present
+// content reads back as an empty blob (fetch the bytes with Index::Content).
+std::string RecordColumns(bool with_content) {
+  std::string out;
+  for (const oplog::Column& c : oplog::Columns()) {
+    if (!out.empty()) out += ", ";
+    if (!with_content && std::string_view(c.name) == "content") {
+      out += "CASE WHEN content IS NULL THEN NULL ELSE x'' END";
+    } else {
+      out += c.name;
+    }
+  }
+  return out;
+}
+
+std::string InsertRecordSql() {
+  std::string names, marks;
+  for (const oplog::Column& c : oplog::Columns()) {
+    names += (names.empty() ? "" : ", ") + std::string(c.name);
+    marks += marks.empty() ? "?" : ",?";
+  }
+  return "INSERT INTO records(" + names + ") VALUES(" + marks + ")";
+}
 
 Status SqlError(sqlite3* db, const std::string& what) {
   return Status::IOError("the pond's index cannot " + what + ": " + sqlite3_errmsg(db));
 }
 
+bool ParseInt64(const std::string& text, int64_t* out) {
+  const char* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, *out);
+  return ec == std::errc() && p == end && !text.empty();
+}
+
 // A prepared statement; finalized on destruction.
 class Stmt {
  public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
+  Stmt(sqlite3* db, const std::string& sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
   }
   ~Stmt() { sqlite3_finalize(stmt_); }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
-  bool ok() const { return stmt_ != nullptr; }
+  Status Prepared() const { return stmt_ ? Status::OK() : SqlError(db_, "prepare a query"); }
   Stmt& Bind(int i, const std::string& s) {
     sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
     return *this;
@@ -56,24 +103,21 @@ class Stmt {
     sqlite3_bind_int64(stmt_, i, v);
     return *this;
   }
-  Stmt& BindBlob(int i, const std::optional<std::string>& b) {
-    if (b) {
-      sqlite3_bind_blob(stmt_, i, b->data(), static_cast<int>(b->size()), SQLITE_TRANSIENT);
-    } else {
-      sqlite3_bind_null(stmt_, i);
+  // A cell of an oplog column of type `type`.
+  Stmt& BindCell(int i, const Cell& cell, CellType type) {
+    if (const auto* v = std::get_if<int64_t>(&cell)) return Bind(i, *v);
+    if (const auto* s = std::get_if<std::string>(&cell)) {
+      if (type == CellType::kBinary) {
+        sqlite3_bind_blob(stmt_, i, s->data(), static_cast<int>(s->size()), SQLITE_TRANSIENT);
+        return *this;
+      }
+      return Bind(i, *s);
     }
-    return *this;
-  }
-  Stmt& Bind(int i, const std::optional<int64_t>& v) {
-    if (v) {
-      sqlite3_bind_int64(stmt_, i, *v);
-    } else {
-      sqlite3_bind_null(stmt_, i);
+    if (const auto* d = std::get_if<double>(&cell)) {
+      sqlite3_bind_double(stmt_, i, *d);
+      return *this;
     }
-    return *this;
-  }
-  Stmt& BindOpt(int i, const std::optional<std::string>& s) {
-    if (s) return Bind(i, *s);
+    if (const auto* b = std::get_if<bool>(&cell)) return Bind(i, int64_t{*b});
     sqlite3_bind_null(stmt_, i);
     return *this;
   }
@@ -92,11 +136,22 @@ class Stmt {
     int n = sqlite3_column_bytes(stmt_, c);
     return p ? std::string(static_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
   }
-  std::optional<int64_t> OptInt(int c) const {
-    return IsNull(c) ? std::nullopt : std::optional<int64_t>(Int(c));
-  }
   std::optional<std::string> OptText(int c) const {
     return IsNull(c) ? std::nullopt : std::optional<std::string>(Text(c));
+  }
+  Cell CellAt(int c, CellType type) const {
+    if (IsNull(c)) return std::monostate();
+    switch (type) {
+      case CellType::kString:
+      case CellType::kBinary:
+        return Text(c);
+      case CellType::kDouble:
+        return sqlite3_column_double(stmt_, c);
+      case CellType::kBool:
+        return Int(c) != 0;
+      default:
+        return Int(c);
+    }
   }
 
  private:
@@ -104,69 +159,142 @@ class Stmt {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-// Reads a row selected with kRecordColumns. Inline content is represented by
-// an empty placeholder string (fetch it with Index::Content).
-oplog::Record ReadRecord(const Stmt& s) {
+// Reads a row selected with RecordColumns(). A value of the wrong type (a
+// damaged index) is Corruption.
+Result<oplog::Record> ReadRecord(const Stmt& s) {
   oplog::Record r;
-  r.part_id = s.Text(0);
-  r.node_id = s.Text(1);
-  r.version = s.Int(2);
-  r.entry_type = s.Text(3);
-  r.timestamp = s.Int(4);
-  r.size = s.Int(5);
-  r.sha256 = s.IsNull(6) ? "" : s.Text(6);
-  if (s.Int(7)) r.content = std::string();
-  r.min_event_time = s.OptInt(8);
-  r.max_event_time = s.OptInt(9);
-  r.attributes = s.IsNull(10) ? "{}" : s.Text(10);
-  r.factory = s.OptText(11);
-  r.txn_seq = s.Int(12);
+  const auto& columns = oplog::Columns();
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (!columns[i].set(r, s.CellAt(static_cast<int>(i), columns[i].cell))) {
+      return Status::Corruption(std::string("the pond's index holds a bad ") + columns[i].name +
+                                "; delete its cache folder to rebuild it");
+    }
+  }
   return r;
 }
 
-Status Prepared(const Stmt& s, sqlite3* db) {
-  return s.ok() ? Status::OK() : SqlError(db, "prepare a query");
+Result<std::vector<oplog::Record>> ReadRecords(Stmt& s, const char* what, sqlite3* db) {
+  std::vector<oplog::Record> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    ASSIGN_OR_RETURN(oplog::Record r, ReadRecord(s));
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return SqlError(db, what);
+  return out;
+}
+
+// Sets up a newly opened connection: pragmas, and the schema unless it is there.
+int Prepare(sqlite3* db, bool wal) {
+  sqlite3_busy_timeout(db, 30000);
+  int rc = sqlite3_exec(db, "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
+  int version = -1;
+  sqlite3_stmt* stmt = nullptr;
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr);
+    if (rc == SQLITE_OK) {
+      rc = sqlite3_step(stmt);
+      if (rc == SQLITE_ROW) {
+        version = sqlite3_column_int(stmt, 0);
+        rc = SQLITE_OK;
+      }
+    }
+    sqlite3_finalize(stmt);
+  }
+  if (rc != SQLITE_OK || version == kSchemaVersion) return rc;
+  // A new file, or one of another schema: start it afresh (it is only a cache).
+  if (wal) rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return rc;
+  if (version != 0) {
+    rc = sqlite3_exec(db,
+                      "DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS records; "
+                      "DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS txns; "
+                      "DROP TABLE IF EXISTS damaged;",
+                      nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return rc;
+  }
+  rc = sqlite3_exec(db, SchemaSql().c_str(), nullptr, nullptr, nullptr);
+  std::string set = "PRAGMA user_version=" + std::to_string(kSchemaVersion);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(db, set.c_str(), nullptr, nullptr, nullptr);
+  return rc;
+}
+
+bool IsPermissionProblem(int rc) {
+  int primary = rc & 0xff;
+  return primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM ||
+         primary == SQLITE_AUTH;
 }
 
 }  // namespace
 
-Result<std::unique_ptr<Index>> Index::Open(const std::string& path) {
+Result<std::unique_ptr<Index>> Index::OpenFile(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  if (ec) {
+    return Status::NotSupported("cannot create the index folder for " + path + ": " +
+                                ec.message());
+  }
   for (int attempt = 0; attempt < 2; ++attempt) {
     sqlite3* db = nullptr;
-    int rc =
-        sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-    if (rc == SQLITE_OK) {
-      sqlite3_busy_timeout(db, 30000);
-      rc = sqlite3_exec(db, "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
-      // A new file gets WAL mode (it persists) and the schema once; every
-      // later open skips both, which is most of what opening costs.
-      int version = -1;
-      sqlite3_stmt* stmt = nullptr;
-      if (rc == SQLITE_OK &&
-          sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr) == SQLITE_OK &&
-          sqlite3_step(stmt) == SQLITE_ROW) {
-        version = sqlite3_column_int(stmt, 0);
-      }
-      sqlite3_finalize(stmt);
-      if (rc == SQLITE_OK && version != kSchemaVersion) {
-        rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
-        if (rc == SQLITE_OK) rc = sqlite3_exec(db, kSchema, nullptr, nullptr, nullptr);
-        std::string set = "PRAGMA user_version=" + std::to_string(kSchemaVersion);
-        if (rc == SQLITE_OK) rc = sqlite3_exec(db, set.c_str(), nullptr, nullptr, nullptr);
-      }
-    }
-    if (rc == SQLITE_OK) return std::unique_ptr<Index>(new Index(db));
+    int rc = sqlite3_open_v2(path.c_str(), &db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW,
+                             nullptr);
+    if (rc == SQLITE_OK && sqlite3_db_readonly(db, "main") == 1) rc = SQLITE_READONLY;
+    if (rc == SQLITE_OK) rc = Prepare(db, /*wal=*/true);
+    if (rc == SQLITE_OK) return std::unique_ptr<Index>(new Index(db, false));
     std::string message = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
-    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED || attempt == 1) {
+    if (IsPermissionProblem(rc)) {
+      return Status::NotSupported("cannot write the pond's index " + path + ": " + message);
+    }
+    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED || attempt == 1) {
       return Status::IOError("cannot open the pond's index " + path + ": " + message);
     }
     // Not a usable database: it is a cache, so start it afresh.
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
   }
   return Status::Internal("unreachable");
+}
+
+Result<std::unique_ptr<Index>> Index::OpenCopy(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return Status::NotFound("there is no index at " + path);
+  }
+  ASSIGN_OR_RETURN(auto copy, OpenInMemory());
+  sqlite3* src = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &src, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, nullptr);
+  if (rc == SQLITE_OK) {
+    sqlite3_busy_timeout(src, 5000);
+    sqlite3_backup* backup = sqlite3_backup_init(copy->db_, "main", src, "main");
+    if (backup == nullptr) {
+      rc = sqlite3_errcode(copy->db_);
+    } else {
+      rc = sqlite3_backup_step(backup, -1);
+      int finish = sqlite3_backup_finish(backup);
+      rc = rc == SQLITE_DONE ? finish : rc;
+    }
+  }
+  sqlite3_close(src);
+  if (rc != SQLITE_OK) return Status::Corruption("cannot copy the index " + path);
+  // The copy must have this schema; anything else is rebuilt by the caller.
+  Stmt s(copy->db_, "PRAGMA user_version");
+  RETURN_IF_ERROR(s.Prepared());
+  if (s.Step() != SQLITE_ROW || s.Int(0) != kSchemaVersion) {
+    return Status::Corruption("the index " + path + " has another schema");
+  }
+  return copy;
+}
+
+Result<std::unique_ptr<Index>> Index::OpenInMemory() {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  if (rc == SQLITE_OK) rc = Prepare(db, /*wal=*/false);
+  if (rc != SQLITE_OK) {
+    sqlite3_close(db);
+    return Status::IOError("cannot create an index in memory");
+  }
+  return std::unique_ptr<Index>(new Index(db, true));
 }
 
 Index::~Index() { sqlite3_close(db_); }
@@ -178,95 +306,145 @@ Status Index::Exec(const char* sql) {
   return Status::OK();
 }
 
-Result<IndexState> Index::State() {
-  IndexState state;
-  Stmt s(db_, "SELECT key, value FROM meta");
-  RETURN_IF_ERROR(Prepared(s, db_));
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
-    std::string key = s.Text(0), value = s.Text(1);
-    if (key == "table_id") state.table_id = value;
-    if (key == "delta_version") state.delta_version = std::stoll(value);
-    if (key == "last_txn") state.last_txn = std::stoll(value);
-  }
-  if (rc != SQLITE_DONE) return SqlError(db_, "read its state");
-  return state;
-}
-
-Status Index::Clear() {
-  return Exec(
-      "BEGIN IMMEDIATE; DELETE FROM meta; DELETE FROM records; DELETE FROM entries; "
-      "DELETE FROM txns; COMMIT;");
-}
-
-Status Index::Apply(const TxnRow& txn, const std::vector<oplog::Record>& records,
-                    const std::string& table_id) {
+Status Index::InWriteTransaction(const std::function<Status()>& body) {
   RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  Status st = [&]() -> Status {
-    // Another process may have applied this transaction already.
-    ASSIGN_OR_RETURN(IndexState state, State());
-    if (state.delta_version >= txn.delta_version && state.table_id == table_id) {
-      return Status::OK();
-    }
-    Stmt insert(db_,
-                "INSERT INTO records(part_id, node_id, version, entry_type, timestamp, size, "
-                "sha256, content, min_event_time, max_event_time, attributes, factory, txn_seq) "
-                "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    Stmt add(db_,
-             "INSERT INTO entries(dir_id, name, child_id, entry_type, txn_from) VALUES(?,?,?,?,?)");
-    Stmt remove(db_,
-                "UPDATE entries SET txn_to = ? WHERE dir_id = ? AND name = ? AND txn_to IS NULL");
-    RETURN_IF_ERROR(Prepared(insert, db_));
-    RETURN_IF_ERROR(Prepared(add, db_));
-    RETURN_IF_ERROR(Prepared(remove, db_));
-    for (const oplog::Record& r : records) {
-      insert.Bind(1, r.part_id).Bind(2, r.node_id).Bind(3, r.version).Bind(4, r.entry_type);
-      insert.Bind(5, r.timestamp).Bind(6, r.size);
-      insert.BindOpt(7, r.sha256.empty() ? std::nullopt : std::optional<std::string>(r.sha256));
-      insert.BindBlob(8, r.content).Bind(9, r.min_event_time).Bind(10, r.max_event_time);
-      insert.Bind(11, r.attributes).BindOpt(12, r.factory).Bind(13, r.txn_seq);
-      RETURN_IF_ERROR(insert.Run("store a record"));
-      if (r.entry_type != "directory" || !r.content) continue;
-      ASSIGN_OR_RETURN(auto changes, oplog::DecodeDirChanges(*r.content));
-      for (const oplog::DirChange& c : changes) {
-        if (c.op == oplog::DirChange::Op::kRemove) {
-          remove.Bind(1, r.txn_seq).Bind(2, r.node_id).Bind(3, c.name);
-          RETURN_IF_ERROR(remove.Run("remove an entry"));
-        } else {
-          add.Bind(1, r.node_id).Bind(2, c.name).Bind(3, c.child).Bind(4, c.entry_type);
-          add.Bind(5, r.txn_seq);
-          RETURN_IF_ERROR(add.Run("add an entry"));
-        }
-      }
-    }
-    Stmt t(db_, "INSERT OR REPLACE INTO txns VALUES(?,?,?,?,?)");
-    RETURN_IF_ERROR(Prepared(t, db_));
-    t.Bind(1, txn.txn_seq).Bind(2, txn.delta_version).Bind(3, txn.timestamp).Bind(4, txn.command);
-    t.Bind(5, txn.records);
-    RETURN_IF_ERROR(t.Run("record a transaction"));
-    Stmt m(db_, "INSERT OR REPLACE INTO meta VALUES(?, ?)");
-    RETURN_IF_ERROR(Prepared(m, db_));
-    RETURN_IF_ERROR(m.Bind(1, std::string("table_id")).Bind(2, table_id).Run("save its state"));
-    RETURN_IF_ERROR(m.Bind(1, std::string("delta_version"))
-                        .Bind(2, std::to_string(txn.delta_version))
-                        .Run("save its state"));
-    return m.Bind(1, std::string("last_txn"))
-        .Bind(2, std::to_string(std::max(txn.txn_seq, state.last_txn)))
-        .Run("save its state");
-  }();
+  Status st = body();
   if (!st.ok()) {
     (void)Exec("ROLLBACK");
     return st;
   }
-  return Exec("COMMIT");
+  st = Exec("COMMIT");
+  if (!st.ok()) (void)Exec("ROLLBACK");
+  return st;
 }
+
+Result<IndexState> Index::State() {
+  IndexState state;
+  Stmt s(db_, "SELECT key, value FROM meta");
+  RETURN_IF_ERROR(s.Prepared());
+  int rc;
+  bool valid = true;
+  bool has_version = false;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    std::string key = s.Text(0), value = s.Text(1);
+    if (key == "table_id") state.table_id = value;
+    if (key == "delta_version") {
+      valid = valid && ParseInt64(value, &state.delta_version) && state.delta_version >= 0;
+      has_version = true;
+    }
+    if (key == "last_txn") valid = valid && ParseInt64(value, &state.last_txn);
+  }
+  if (rc != SQLITE_DONE) return SqlError(db_, "read its state");
+  if (!valid || !has_version || state.table_id.empty()) return IndexState{};  // rebuild
+  return state;
+}
+
+Status Index::SaveState(const IndexState& state) {
+  Stmt m(db_, "INSERT OR REPLACE INTO meta VALUES(?, ?)");
+  RETURN_IF_ERROR(m.Prepared());
+  RETURN_IF_ERROR(m.Bind(1, std::string("table_id")).Bind(2, state.table_id).Run("save its state"));
+  RETURN_IF_ERROR(m.Bind(1, std::string("delta_version"))
+                      .Bind(2, std::to_string(state.delta_version))
+                      .Run("save its state"));
+  return m.Bind(1, std::string("last_txn"))
+      .Bind(2, std::to_string(state.last_txn))
+      .Run("save its state");
+}
+
+Status Index::Insert(const TxnRow& txn, const std::vector<oplog::Record>& records) {
+  Stmt insert(db_, InsertRecordSql());
+  Stmt add(db_,
+           "INSERT INTO entries(dir_id, name, child_id, entry_type, txn_from) VALUES(?,?,?,?,?)");
+  Stmt remove(db_,
+              "UPDATE entries SET txn_to = ? WHERE dir_id = ? AND name = ? AND txn_to IS NULL");
+  RETURN_IF_ERROR(insert.Prepared());
+  RETURN_IF_ERROR(add.Prepared());
+  RETURN_IF_ERROR(remove.Prepared());
+  const auto& columns = oplog::Columns();
+  for (const oplog::Record& r : records) {
+    for (size_t i = 0; i < columns.size(); ++i) {
+      insert.BindCell(static_cast<int>(i + 1), columns[i].get(r), columns[i].cell);
+    }
+    Status st = insert.Run("store a record");
+    if (!st.ok()) {
+      return Status::Corruption("the log holds node " + r.node_id + " version " +
+                                std::to_string(r.version) + " twice (transaction " +
+                                std::to_string(txn.txn_seq) + ")");
+    }
+    if (r.entry_type != "directory" || !r.content) continue;
+    ASSIGN_OR_RETURN(auto changes, oplog::DecodeDirChanges(*r.content));
+    for (const oplog::DirChange& c : changes) {
+      if (c.op == oplog::DirChange::Op::kRemove) {
+        remove.Bind(1, r.txn_seq).Bind(2, r.node_id).Bind(3, c.name);
+        RETURN_IF_ERROR(remove.Run("remove an entry"));
+      } else {
+        add.Bind(1, r.node_id).Bind(2, c.name).Bind(3, c.child).Bind(4, c.entry_type);
+        add.Bind(5, r.txn_seq);
+        RETURN_IF_ERROR(add.Run("add an entry"));
+      }
+    }
+  }
+  if (txn.txn_seq == 0) return Status::OK();  // a foreign commit: no pond transaction
+  Stmt t(db_, "INSERT OR REPLACE INTO txns VALUES(?,?,?,?,?)");
+  RETURN_IF_ERROR(t.Prepared());
+  t.Bind(1, txn.txn_seq).Bind(2, txn.delta_version).Bind(3, txn.timestamp).Bind(4, txn.command);
+  t.Bind(5, txn.records);
+  return t.Run("record a transaction");
+}
+
+Status Index::InsertDamaged(const std::vector<DamagedFile>& damaged) {
+  Stmt d(db_, "INSERT OR REPLACE INTO damaged VALUES(?,?,?,?)");
+  RETURN_IF_ERROR(d.Prepared());
+  for (const DamagedFile& f : damaged) {
+    d.Bind(1, f.path).Bind(2, f.part_id).Bind(3, f.delta_version).Bind(4, f.reason);
+    RETURN_IF_ERROR(d.Run("record a damaged file"));
+  }
+  return Status::OK();
+}
+
+Status Index::Apply(const TxnRow& txn, const std::vector<oplog::Record>& records,
+                    const std::string& table_id, const std::vector<DamagedFile>& damaged) {
+  return InWriteTransaction([&]() -> Status {
+    ASSIGN_OR_RETURN(IndexState state, State());
+    if (state.delta_version >= 0 && state.table_id != table_id) {
+      return Status::Conflict("the pond's index belongs to another table");
+    }
+    if (state.delta_version >= txn.delta_version) return Status::OK();  // applied already
+    if (state.delta_version + 1 != txn.delta_version) {
+      return Status::Conflict("the pond's index is at version " +
+                              std::to_string(state.delta_version) + " and cannot take version " +
+                              std::to_string(txn.delta_version));
+    }
+    RETURN_IF_ERROR(Insert(txn, records));
+    RETURN_IF_ERROR(InsertDamaged(damaged));
+    return SaveState({table_id, txn.delta_version, std::max(txn.txn_seq, state.last_txn)});
+  });
+}
+
+Status Index::Replace(const IndexState& state, const std::vector<TxnRecords>& txns,
+                      const std::vector<DamagedFile>& damaged) {
+  return InWriteTransaction([&]() -> Status {
+    ASSIGN_OR_RETURN(IndexState current, State());
+    if (current.table_id == state.table_id && current.delta_version >= state.delta_version) {
+      return Status::OK();  // another process got further first
+    }
+    RETURN_IF_ERROR(Exec(
+        "DELETE FROM meta; DELETE FROM records; DELETE FROM entries; DELETE FROM txns; "
+        "DELETE FROM damaged;"));
+    for (const TxnRecords& t : txns) RETURN_IF_ERROR(Insert(t.txn, t.records));
+    RETURN_IF_ERROR(InsertDamaged(damaged));
+    return SaveState(state);
+  });
+}
+
+Status Index::Invalidate() { return Exec("DELETE FROM meta"); }
 
 Result<std::optional<tinyfs::DirEntry>> Index::Lookup(const std::string& dir,
                                                       const std::string& name, int64_t as_of) {
   Stmt s(db_,
          "SELECT child_id, entry_type FROM entries WHERE dir_id = ? AND name = ? AND "
          "txn_from <= ? AND (txn_to IS NULL OR txn_to > ?)");
-  RETURN_IF_ERROR(Prepared(s, db_));
+  RETURN_IF_ERROR(s.Prepared());
   s.Bind(1, dir).Bind(2, name).Bind(3, as_of).Bind(4, as_of);
   int rc = s.Step();
   if (rc == SQLITE_DONE) return std::optional<tinyfs::DirEntry>();
@@ -279,7 +457,7 @@ Result<std::vector<tinyfs::DirEntry>> Index::List(const std::string& dir, int64_
   Stmt s(db_,
          "SELECT name, child_id, entry_type FROM entries WHERE dir_id = ? AND txn_from <= ? AND "
          "(txn_to IS NULL OR txn_to > ?) ORDER BY name");
-  RETURN_IF_ERROR(Prepared(s, db_));
+  RETURN_IF_ERROR(s.Prepared());
   s.Bind(1, dir).Bind(2, as_of).Bind(3, as_of);
   std::vector<tinyfs::DirEntry> out;
   int rc;
@@ -292,35 +470,44 @@ Result<std::vector<tinyfs::DirEntry>> Index::List(const std::string& dir, int64_
 }
 
 Result<std::vector<oplog::Record>> Index::Versions(const std::string& node, int64_t as_of) {
-  std::string sql = std::string("SELECT ") + kRecordColumns +
-                    " FROM records WHERE node_id = ? AND txn_seq <= ? ORDER BY version";
-  Stmt s(db_, sql.c_str());
-  RETURN_IF_ERROR(Prepared(s, db_));
+  Stmt s(db_, "SELECT " + RecordColumns(false) +
+                  " FROM records WHERE node_id = ? AND txn_seq <= ? ORDER BY version");
+  RETURN_IF_ERROR(s.Prepared());
   s.Bind(1, node).Bind(2, as_of);
-  std::vector<oplog::Record> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadRecord(s));
-  if (rc != SQLITE_DONE) return SqlError(db_, "read a node's versions");
-  return out;
+  return ReadRecords(s, "read a node's versions", db_);
 }
 
 Result<std::optional<Index::StoredContent>> Index::Content(const std::string& node, int64_t version,
                                                            int64_t as_of) {
   Stmt s(db_,
-         "SELECT sha256, content FROM records WHERE node_id = ? AND version = ? AND txn_seq <= ?");
-  RETURN_IF_ERROR(Prepared(s, db_));
+         "SELECT part_id, sha256, size, content FROM records WHERE node_id = ? AND version = ? "
+         "AND txn_seq <= ?");
+  RETURN_IF_ERROR(s.Prepared());
   s.Bind(1, node).Bind(2, version).Bind(3, as_of);
   int rc = s.Step();
   if (rc == SQLITE_DONE) return std::optional<StoredContent>();
   if (rc != SQLITE_ROW) return SqlError(db_, "read content");
-  return std::optional<StoredContent>(StoredContent{s.IsNull(0) ? "" : s.Text(0), s.OptText(1)});
+  return std::optional<StoredContent>(
+      StoredContent{s.Text(0), s.IsNull(1) ? "" : s.Text(1), s.Int(2), s.OptText(3)});
+}
+
+Result<std::optional<Index::ParentLink>> Index::ParentOf(const std::string& child, int64_t as_of) {
+  Stmt s(db_,
+         "SELECT dir_id, name FROM entries WHERE child_id = ? AND txn_from <= ? AND "
+         "(txn_to IS NULL OR txn_to > ?) ORDER BY txn_from DESC LIMIT 1");
+  RETURN_IF_ERROR(s.Prepared());
+  s.Bind(1, child).Bind(2, as_of).Bind(3, as_of);
+  int rc = s.Step();
+  if (rc == SQLITE_DONE) return std::optional<ParentLink>();
+  if (rc != SQLITE_ROW) return SqlError(db_, "find a node's directory");
+  return std::optional<ParentLink>(ParentLink{s.Text(0), s.Text(1)});
 }
 
 Result<std::vector<TxnRow>> Index::Transactions(int64_t as_of, int64_t limit) {
   Stmt s(db_,
          "SELECT txn_seq, delta_version, timestamp, command, records FROM txns WHERE txn_seq <= ? "
          "ORDER BY txn_seq DESC LIMIT ?");
-  RETURN_IF_ERROR(Prepared(s, db_));
+  RETURN_IF_ERROR(s.Prepared());
   s.Bind(1, as_of).Bind(2, limit);
   std::vector<TxnRow> out;
   int rc;
@@ -331,29 +518,52 @@ Result<std::vector<TxnRow>> Index::Transactions(int64_t as_of, int64_t limit) {
   return out;
 }
 
+Result<int64_t> Index::LastTxnAtVersion(int64_t version) {
+  Stmt s(db_, "SELECT coalesce(max(txn_seq), 0) FROM txns WHERE delta_version <= ?");
+  RETURN_IF_ERROR(s.Prepared());
+  s.Bind(1, version);
+  if (s.Step() != SQLITE_ROW) return SqlError(db_, "find a transaction");
+  return s.Int(0);
+}
+
 Result<std::vector<oplog::Record>> Index::Records(const std::string& part_id, int64_t since_micros,
                                                   int64_t until_micros, int64_t as_of,
                                                   int64_t limit) {
-  std::string sql = std::string("SELECT ") + kRecordColumns +
-                    ", content FROM records WHERE (? = '' OR part_id = ?) AND timestamp >= ? AND "
-                    "timestamp <= ? AND txn_seq <= ? ORDER BY txn_seq, rowid LIMIT ?";
-  Stmt s(db_, sql.c_str());
-  RETURN_IF_ERROR(Prepared(s, db_));
+  Stmt s(db_, "SELECT " + RecordColumns(true) +
+                  " FROM records WHERE (? = '' OR part_id = ?) AND timestamp >= ? AND "
+                  "timestamp <= ? AND txn_seq <= ? ORDER BY txn_seq, rowid LIMIT ?");
+  RETURN_IF_ERROR(s.Prepared());
   s.Bind(1, part_id).Bind(2, part_id).Bind(3, since_micros).Bind(4, until_micros);
   s.Bind(5, as_of).Bind(6, limit);
-  std::vector<oplog::Record> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
-    oplog::Record r = ReadRecord(s);
-    r.content = s.OptText(13);
-    out.push_back(std::move(r));
-  }
-  if (rc != SQLITE_DONE) return SqlError(db_, "read records");
-  return out;
+  return ReadRecords(s, "read records", db_);
 }
 
 Result<std::vector<oplog::Record>> Index::AllRecords(int64_t as_of) {
   return Records("", INT64_MIN, INT64_MAX, as_of, INT64_MAX);
+}
+
+Result<std::vector<std::string>> Index::BlobHashes() {
+  Stmt s(db_,
+         "SELECT DISTINCT sha256 FROM records WHERE content IS NULL AND sha256 IS NOT NULL AND "
+         "entry_type <> 'directory'");
+  RETURN_IF_ERROR(s.Prepared());
+  std::vector<std::string> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(s.Text(0));
+  if (rc != SQLITE_DONE) return SqlError(db_, "list blobs");
+  return out;
+}
+
+Result<std::vector<DamagedFile>> Index::Damaged() {
+  Stmt s(db_, "SELECT path, part_id, delta_version, reason FROM damaged ORDER BY path");
+  RETURN_IF_ERROR(s.Prepared());
+  std::vector<DamagedFile> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back({s.Text(0), s.Text(1), s.Int(2), s.Text(3)});
+  }
+  if (rc != SQLITE_DONE) return SqlError(db_, "list damaged files");
+  return out;
 }
 
 }  // namespace pond::tlogfs

@@ -4,16 +4,23 @@
 // DuckDB or replaying history.
 //
 // It is a cache: everything in it is derived from the Delta table under data/,
-// and it records the Delta version it reflects. When it is missing, behind, or
-// belongs to another table, the pond rebuilds or catches it up from the log.
+// and it records the Delta version it reflects. Transactions are applied in
+// Delta version order, each exactly once: Apply() takes only the version after
+// the one recorded, inside one SQLite transaction that also checks and moves
+// the recorded version, so racing processes can never skip or repeat one.
+// Replace() swaps the whole content (a rebuild) in one SQLite transaction, so a
+// reader sees the old index or the new, never a half-cleared one.
+//
 // Directory membership is kept with its validity interval of transactions
 // [txn_from, txn_to), so reading as of any past transaction is a range query.
 //
-// Thread safety: one thread at a time. Several processes may open one index:
-// SQLite's locking serializes writers, and readers see committed state.
+// Thread safety: one thread at a time. Several processes may open one index
+// file: SQLite's locking serializes writers, and readers see committed state.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,24 +51,59 @@ struct IndexState {
   int64_t last_txn = 0;        // last pond transaction applied (0: none)
 };
 
+// A data file of the log that could not be read when the index was built.
+struct DamagedFile {
+  std::string path;  // the Delta path, part_id=<id>/<name>.parquet
+  std::string part_id;
+  int64_t delta_version = 0;  // the commit that added it
+  std::string reason;
+};
+
+// One transaction's rows, for Replace().
+struct TxnRecords {
+  TxnRow txn;
+  std::vector<oplog::Record> records;
+};
+
 class Index {
  public:
-  // Opens (creating if needed) the index at `path`. A file that is not a
-  // usable index is replaced by an empty one: it is only a cache.
-  static Result<std::unique_ptr<Index>> Open(const std::string& path);
+  // Opens (creating if needed) the index file at `path` for reading and
+  // writing. A file that is not a usable index is replaced by an empty one (it
+  // is only a cache). NotSupported when the file or its folder cannot be
+  // written (read-only media, another user's pond): the caller then works from
+  // a private copy (OpenCopy) or a fresh index (OpenInMemory).
+  static Result<std::unique_ptr<Index>> OpenFile(const std::string& path);
+  // A private in-memory copy of the index file at `path`, read without
+  // writing anything there. NotFound or Corruption when there is none to copy.
+  static Result<std::unique_ptr<Index>> OpenCopy(const std::string& path);
+  // An empty private in-memory index.
+  static Result<std::unique_ptr<Index>> OpenInMemory();
   ~Index();
   Index(const Index&) = delete;
   Index& operator=(const Index&) = delete;
 
+  bool in_memory() const { return in_memory_; }
+
+  // The recorded state. A state that does not parse comes back empty
+  // (delta_version -1), which makes the caller rebuild.
   Result<IndexState> State();
 
-  // Applies one transaction atomically: its rows, the directory changes they
-  // carry, its txn row, and the new state.
+  // Applies Delta version `txn.delta_version` of table `table_id`: its rows,
+  // the directory changes they carry, its txn row, and the new state, all in
+  // one SQLite transaction. A version at or below the recorded one was applied
+  // already (by another process): OK, nothing changes. Conflict when the index
+  // belongs to another table or is more than one version behind.
   Status Apply(const TxnRow& txn, const std::vector<oplog::Record>& records,
-               const std::string& table_id);
+               const std::string& table_id, const std::vector<DamagedFile>& damaged = {});
 
-  // Forgets everything (for a rebuild).
-  Status Clear();
+  // Replaces everything with `txns` (applied in order) and `state`, in one
+  // SQLite transaction. When the index already holds `state.table_id` at
+  // `state.delta_version` or later, it keeps its newer content instead.
+  Status Replace(const IndexState& state, const std::vector<TxnRecords>& txns,
+                 const std::vector<DamagedFile>& damaged);
+
+  // Forgets the recorded state so that the next open rebuilds the index.
+  Status Invalidate();
 
   // --- queries, as of a transaction ---
   Result<std::optional<tinyfs::DirEntry>> Lookup(const std::string& dir, const std::string& name,
@@ -69,26 +111,49 @@ class Index {
   Result<std::vector<tinyfs::DirEntry>> List(const std::string& dir, int64_t as_of);
   // Versions of a node, oldest first, without content. Empty when none.
   Result<std::vector<oplog::Record>> Versions(const std::string& node, int64_t as_of);
-  // Where one version's bytes are: its SHA-256 and, unless it is a blob, the
-  // inline bytes. nullopt when the node has no such version as of `as_of`.
+  // Where one version's bytes are: its SHA-256 and size and, unless it is a
+  // blob, the inline bytes. nullopt when the node has no such version.
   struct StoredContent {
+    std::string part_id;
     std::string sha256;
+    int64_t size = 0;
     std::optional<std::string> inline_bytes;
   };
   Result<std::optional<StoredContent>> Content(const std::string& node, int64_t version,
                                                int64_t as_of);
+  // The entry naming `child` as of `as_of` (its parent directory and name), for
+  // turning a node id into a path. nullopt when no directory holds it.
+  struct ParentLink {
+    std::string dir;
+    std::string name;
+  };
+  Result<std::optional<ParentLink>> ParentOf(const std::string& child, int64_t as_of);
 
   Result<std::vector<TxnRow>> Transactions(int64_t as_of, int64_t limit);
+  // The newest transaction committed at or before Delta version `version` (0: none).
+  Result<int64_t> LastTxnAtVersion(int64_t version);
   // Rows for `pond show`, oldest first; empty `part_id` means every partition.
   Result<std::vector<oplog::Record>> Records(const std::string& part_id, int64_t since_micros,
                                              int64_t until_micros, int64_t as_of, int64_t limit);
-  // Every (path-less) node version for system tables: all rows up to as_of.
+  // Every node version up to as_of, with inline content.
   Result<std::vector<oplog::Record>> AllRecords(int64_t as_of);
+  // The hashes of every blob any node version (as of any transaction) uses.
+  Result<std::vector<std::string>> BlobHashes();
+  // Data files that could not be read when the index was built.
+  Result<std::vector<DamagedFile>> Damaged();
 
  private:
-  explicit Index(sqlite3* db) : db_(db) {}
+  Index(sqlite3* db, bool in_memory) : db_(db), in_memory_(in_memory) {}
   Status Exec(const char* sql);
+  // Within an open SQLite transaction: the rows of one Delta version.
+  Status Insert(const TxnRow& txn, const std::vector<oplog::Record>& records);
+  Status InsertDamaged(const std::vector<DamagedFile>& damaged);
+  Status SaveState(const IndexState& state);
+  // Runs `body` in BEGIN IMMEDIATE ... COMMIT, rolling back when it fails.
+  Status InWriteTransaction(const std::function<Status()>& body);
+
   sqlite3* db_;
+  bool in_memory_;
 };
 
 }  // namespace pond::tlogfs

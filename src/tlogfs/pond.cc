@@ -1,18 +1,19 @@
 #include "tlogfs/pond.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
-#include <chrono>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <thread>
 
 #include "delta/log_files.h"
+#include "tlogfs/content.h"
+#include "tlogfs/index_sync.h"
 #include "util/counters.h"
 #include "util/hash.h"
 #include "util/id.h"
 #include "util/time.h"
+#include "util/warnings.h"
 
 namespace pond::tlogfs {
 
@@ -20,7 +21,7 @@ using tinyfs::DirEntry;
 using tinyfs::EntryType;
 using tinyfs::NodeId;
 
-namespace fs = std::filesystem;
+namespace hostfs = std::filesystem;
 
 // What an open transaction holds until Commit().
 struct Pond::Txn {
@@ -37,6 +38,7 @@ namespace {
 
 constexpr const char* kDataDir = "/data";
 constexpr const char* kIndexFile = "/cache/index.sqlite";
+constexpr const char* kIndexLock = "/cache/index.lock";
 constexpr const char* kLockFile = "/lock";
 
 tinyfs::NodeVersion ToNodeVersion(const oplog::Record& r) {
@@ -54,101 +56,94 @@ tinyfs::NodeVersion ToNodeVersion(const oplog::Record& r) {
   return v;
 }
 
-// Counts what a content stream delivers.
-class CountingStream final : public ReadStream {
- public:
-  explicit CountingStream(std::unique_ptr<ReadStream> base) : base_(std::move(base)) {}
-  Result<size_t> Read(char* buf, size_t n) override {
-    ASSIGN_OR_RETURN(size_t got, base_->Read(buf, n));
-    GlobalCounters().bytes_read += static_cast<int64_t>(got);
-    return got;
-  }
+std::string SysMessage(int err) { return std::strerror(err); }
 
- private:
-  std::unique_ptr<ReadStream> base_;
-};
-
-// Keeps content up to the inline limit in memory; past it, streams
-// everything to a blob named by its SHA-256 once the last byte is in.
-class BlobContentWriter final : public tinyfs::ContentWriter {
- public:
-  explicit BlobContentWriter(ObjectStore& store) : store_(store) {}
-
-  Status Append(std::string_view bytes) override {
-    hash_.Update(std::string(bytes));
-    size_ += bytes.size();
-    GlobalCounters().bytes_written += static_cast<int64_t>(bytes.size());
-    if (!blob_ && buffer_.size() + bytes.size() <= oplog::kInlineLimit) {
-      buffer_.append(bytes);
-      return Status::OK();
+// The folder of a pond whose own folder is `dir` or one of its ancestors
+// (not `dir` itself); nullopt when there is none.
+std::optional<std::string> EnclosingPond(const std::string& dir) {
+  std::error_code ec;
+  hostfs::path p = hostfs::weakly_canonical(hostfs::absolute(dir, ec), ec);
+  if (ec) return std::nullopt;
+  for (hostfs::path up = p.parent_path(); !up.empty(); up = up.parent_path()) {
+    if (hostfs::exists(up / "data" / "_delta_log" / "00000000000000000000.json", ec)) {
+      return up.string();
     }
-    if (!blob_) {
-      ASSIGN_OR_RETURN(blob_, store_.OpenWrite("_large_files/incoming-" + NewUuidV7(), true));
-      RETURN_IF_ERROR(blob_->Append(buffer_));
-      buffer_.clear();
-      buffer_.shrink_to_fit();
-    }
-    return blob_->Append(bytes);
+    if (up == up.root_path()) break;
   }
+  return std::nullopt;
+}
 
-  Result<tinyfs::ContentRef> Finish() override {
-    tinyfs::ContentRef ref;
-    ref.size = size_;
-    ref.sha256 = hash_.FinishHex();
-    if (!blob_) {
-      ref.inline_bytes = std::move(buffer_);
-      return ref;
+// What a pond folder may hold before its first commit (what a crashed init leaves).
+bool IsLeftOfAnInit(const hostfs::path& dir) {
+  std::error_code ec;
+  for (const auto& e : hostfs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name == "cache" || name == "lock") continue;
+    if (name != "data" || !e.is_directory(ec)) return false;
+    for (const auto& d : hostfs::directory_iterator(e.path(), ec)) {
+      std::string inner = d.path().filename().string();
+      if (inner != "_delta_log" && inner != "_large_files" && !inner.starts_with("part_id=")) {
+        return false;
+      }
     }
-    Status st = blob_->CommitAs(oplog::BlobKey(ref.sha256));
-    if (!st.ok() && !st.IsAlreadyExists()) return st;  // the same bytes are already stored
-    return ref;
   }
-
- private:
-  ObjectStore& store_;
-  AsyncSha256 hash_;  // hashes while the caller reads and writes the next chunk
-  uint64_t size_ = 0;
-  std::string buffer_;
-  std::unique_ptr<WriteStream> blob_;
-};
-
-Status SyncHostFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError("cannot open " + path + " to sync it");
-  int rc = ::fsync(fd);
-  ::close(fd);
-  return rc == 0 ? Status::OK() : Status::IOError("cannot sync " + path);
+  return !ec;
 }
 
 }  // namespace
 
-Pond::Pond(std::string dir, PondOptions options, std::unique_ptr<ObjectStore> store,
-           std::unique_ptr<Index> index)
+Pond::Pond(std::string dir, PondOptions options, std::unique_ptr<ObjectStore> store)
     : dir_(std::move(dir)),
       options_(options),
       store_(std::move(store)),
-      index_(std::move(index)),
       table_(std::make_unique<delta::DeltaTable>(
-          *store_, delta::TableOptions{.checkpoint_interval = options.checkpoint_interval})) {}
+          *store_, delta::TableOptions{.checkpoint_interval = options.checkpoint_interval})),
+      host_files_(*store_) {}
 
 Pond::~Pond() {
   if (txn_) Abort();
-  ReleaseLock();
 }
+
+// --- creating and opening ---
 
 Result<std::unique_ptr<Pond>> Pond::Init(const std::string& dir, const std::string& command,
                                          PondOptions options) {
-  std::error_code ec;
-  if (fs::exists(dir + kDataDir + "/_delta_log", ec)) {
-    return Status::AlreadyExists("a pond already exists in " + dir);
+  if (auto outer = EnclosingPond(dir)) {
+    return Status::InvalidArgument("'" + dir + "' is inside the pond at '" + *outer +
+                                   "'; a pond cannot hold another");
   }
-  fs::create_directories(dir, ec);
+  std::error_code ec;
+  struct stat st;
+  if (::stat(dir.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) {
+      return Status::InvalidArgument("'" + dir + "' exists and is not a directory");
+    }
+    if (hostfs::exists(hostfs::path(dir) / "data" / "_delta_log" / "00000000000000000000.json",
+                       ec)) {
+      return Status::AlreadyExists("a pond already exists in " + dir);
+    }
+    if (!IsLeftOfAnInit(dir)) {
+      return Status::InvalidArgument("refusing to create a pond in '" + dir +
+                                     "': it is not empty and holds no pond");
+    }
+  } else if (errno != ENOENT) {
+    return Status::IOError("cannot use '" + dir + "': " + SysMessage(errno));
+  }
+  hostfs::create_directories(dir, ec);
   if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
   ASSIGN_OR_RETURN(auto store, OpenLocalStore(dir + kDataDir));
-  ASSIGN_OR_RETURN(auto index, Index::Open(dir + kIndexFile));
-  RETURN_IF_ERROR(index->Clear());  // a stale cache from an earlier pond here
-  std::unique_ptr<Pond> pond(new Pond(dir, options, std::move(store), std::move(index)));
-  RETURN_IF_ERROR(pond->AcquireLock());
+  return InitOn(std::move(store), dir, command, options);
+}
+
+Result<std::unique_ptr<Pond>> Pond::InitOn(std::unique_ptr<ObjectStore> store,
+                                           const std::string& local_dir,
+                                           const std::string& command, PondOptions options) {
+  std::unique_ptr<Pond> pond(new Pond(local_dir, options, std::move(store)));
+  ASSIGN_OR_RETURN(pond->writer_lock_,
+                   FileLock::Acquire(local_dir + kLockFile, options.lock_timeout_ms,
+                                     "another pond command is creating a pond in " + local_dir));
+  ASSIGN_OR_RETURN(delta::LogListing listing, delta::ListLog(*pond->store_));
+  if (listing.latest_version()) return Status::AlreadyExists("a pond already exists in " + local_dir);
 
   oplog::TxnInfo info{1, command, NowMicros()};
   oplog::Record root;
@@ -168,167 +163,215 @@ Result<std::unique_ptr<Pond>> Pond::Init(const std::string& dir, const std::stri
                            delta::CommitOptions{.operation = "CREATE TABLE",
                                                 .extra_commit_info = oplog::CommitInfoJson(info)});
   if (created.status().IsAlreadyExists()) {
-    return Status::AlreadyExists("a pond already exists in " + dir);
+    return Status::AlreadyExists("a pond already exists in " + local_dir);
   }
   RETURN_IF_ERROR(created.status());
   GlobalCounters().delta_commits++;
-  RETURN_IF_ERROR(pond->index_->Apply({1, 0, info.timestamp, command, 1}, {root}, metadata.id));
-  ASSIGN_OR_RETURN(pond->state_, pond->index_->State());
-  pond->ReleaseLock();
+  pond->table_id_ = metadata.id;
+  pond->state_ = {metadata.id, 0, 1};
+  pond->view_ = 1;
+  TxnRow row{1, 0, info.timestamp, command, 1};
+  // A stale cache from an earlier pond here is replaced, not trusted.
+  auto index = Index::OpenFile(local_dir + kIndexFile);
+  if (index.ok()) {
+    pond->index_ = std::move(*index);
+  } else {
+    ASSIGN_OR_RETURN(pond->index_, Index::OpenInMemory());
+  }
+  Status st = pond->index_->Replace(pond->state_, {{row, {root}}}, {});
+  if (!st.ok()) {
+    Warn("the pond's index was not written (" + st.message() +
+         "); the next command builds it from the log");
+    ASSIGN_OR_RETURN(pond->index_, Index::OpenInMemory());
+    RETURN_IF_ERROR(pond->index_->Replace(pond->state_, {{row, {root}}}, {}));
+  }
+  pond->writer_lock_.reset();
   return pond;
 }
 
 Result<std::unique_ptr<Pond>> Pond::Open(const std::string& dir, PondOptions options) {
-  std::error_code ec;
-  if (!fs::exists(dir + kDataDir + "/" + delta::CommitKey(0), ec)) {
-    return Status::NotFound("there is no pond in " + dir + " (create one with pond init)");
-  }
-  ASSIGN_OR_RETURN(auto store, OpenLocalStore(dir + kDataDir));
-  ASSIGN_OR_RETURN(auto index, Index::Open(dir + kIndexFile));
-  std::unique_ptr<Pond> pond(new Pond(dir, options, std::move(store), std::move(index)));
-  RETURN_IF_ERROR(pond->Sync());
-  if (options.as_of) {
-    if (*options.as_of > pond->state_.last_txn) {
-      return Status::NotFound("the pond has no transaction " + std::to_string(*options.as_of) +
-                              " (its latest is " + std::to_string(pond->state_.last_txn) + ")");
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) {
+      return Status::NotFound("there is no pond in " + dir + " (create one with pond init)");
     }
-    pond->view_ = *options.as_of;
+    return Status::IOError("cannot open the pond in " + dir + ": " + SysMessage(errno));
   }
+  if (!S_ISDIR(st.st_mode)) return Status::InvalidArgument("'" + dir + "' is not a directory");
+  std::string data = dir + kDataDir;
+  if (::stat(data.c_str(), &st) != 0) {
+    if (errno == ENOENT) {
+      return Status::NotFound("there is no pond in " + dir + " (create one with pond init)");
+    }
+    return Status::IOError("cannot open the pond in " + dir + ": " + SysMessage(errno));
+  }
+  ASSIGN_OR_RETURN(auto store, OpenLocalStore(data, /*create_if_missing=*/false));
+  return OpenOn(std::move(store), dir, options);
+}
+
+Result<std::unique_ptr<Pond>> Pond::OpenOn(std::unique_ptr<ObjectStore> store,
+                                           const std::string& local_dir, PondOptions options) {
+  std::unique_ptr<Pond> pond(new Pond(local_dir, options, std::move(store)));
+  RETURN_IF_ERROR(pond->Load());
+  if (options.as_of && *options.as_of > pond->state_.last_txn) {
+    return Status::NotFound("the pond has no transaction " + std::to_string(*options.as_of) +
+                            " (its latest is " + std::to_string(pond->state_.last_txn) + ")");
+  }
+  RETURN_IF_ERROR(pond->CheckReadable());
+  pond->view_ = options.as_of.value_or(pond->state_.last_txn);
   return pond;
 }
 
-Status Pond::Sync() {
-  PhaseTimer timer("open");
-  ASSIGN_OR_RETURN(state_, index_->State());
-  // The table's identity: the id in commit 0's metaData.
-  ASSIGN_OR_RETURN(std::string first, store_->Get(delta::CommitKey(0)));
-  ASSIGN_OR_RETURN(auto actions, delta::ParseCommit(first));
-  std::string table_id;
-  for (const auto& a : actions) {
-    if (a.kind == delta::Action::Kind::kMetadata) table_id = a.metadata.id;
+Status Pond::UsePrivateIndex() {
+  auto copy = Index::OpenCopy(dir_ + kIndexFile);
+  if (copy.ok()) {
+    index_ = std::move(*copy);
+    return Status::OK();
   }
-  if (table_id.empty()) return Status::Corruption("the pond's first commit has no metaData");
-  bool usable = state_.table_id == table_id && state_.delta_version >= 0 &&
-                store_->Stat(delta::CommitKey(state_.delta_version)).ok();
-  if (!usable) {
-    RETURN_IF_ERROR(index_->Clear());
-    state_ = IndexState{};
-  }
-  if (!store_->Stat(delta::CommitKey(state_.delta_version + 1)).ok()) return Status::OK();
-  RETURN_IF_ERROR(ApplyCommits(state_.delta_version + 1, table_id));
-  ASSIGN_OR_RETURN(state_, index_->State());
+  ASSIGN_OR_RETURN(index_, Index::OpenInMemory());
   return Status::OK();
 }
 
-Status Pond::ApplyCommits(int64_t from_version, const std::string& table_id) {
-  PhaseTimer timer("catch up index");
-  struct Pending {
-    int64_t version;
-    oplog::TxnInfo info;
-    std::vector<std::pair<std::string, std::string>> files;  // path, part_id
-  };
-  std::vector<Pending> commits;
-  for (int64_t v = from_version;; ++v) {
-    auto text = store_->Get(delta::CommitKey(v));
-    if (text.status().IsNotFound()) break;
-    RETURN_IF_ERROR(text.status());
-    auto actions = delta::ParseCommit(*text);
-    if (!actions.ok()) {
-      return Status::Corruption("the pond's commit " + delta::CommitKey(v) +
-                                " is corrupt: " + actions.status().message());
+Status Pond::Load() {
+  auto view = ReadLogView(*store_, table_->engine());
+  if (view.status().IsNotFound()) {
+    return Status::NotFound("there is no pond in " + dir_ + " (create one with pond init)");
+  }
+  RETURN_IF_ERROR(view.status());
+  table_id_ = view->table_id;
+  if (!index_) {
+    auto file = Index::OpenFile(dir_ + kIndexFile);
+    if (file.ok()) {
+      index_ = std::move(*file);
+    } else {
+      RETURN_IF_ERROR(UsePrivateIndex());
     }
-    Pending p{v, {}, {}};
-    for (const auto& a : *actions) {
-      if (a.kind == delta::Action::Kind::kCommitInfo) {
-        if (auto info = oplog::ParseTxnInfo(a.commit_info.json)) p.info = *info;
-      } else if (a.kind == delta::Action::Kind::kAdd && a.add.data_change) {
-        auto part = a.add.partition_values.find("part_id");
-        if (part == a.add.partition_values.end() || !part->second) {
-          return Status::Corruption("data file " + a.add.path + " has no part_id");
-        }
-        p.files.emplace_back(a.add.path, *part->second);
+  }
+  ASSIGN_OR_RETURN(IndexState state, index_->State());
+  SyncOutcome outcome;
+  outcome.intact_version = view->latest;
+  if (!IsCurrent(state, *view)) {
+    std::unique_ptr<FileLock> lock;
+    if (!index_->in_memory()) {
+      auto locked = FileLock::Acquire(dir_ + kIndexLock, options_.lock_timeout_ms, "busy");
+      // A rebuild that takes too long, or a cache we may not write: read the log ourselves.
+      if (locked.ok()) {
+        lock = std::move(*locked);
+      } else {
+        RETURN_IF_ERROR(UsePrivateIndex());
       }
     }
-    commits.push_back(std::move(p));
-  }
-  // Read every new row at once: one scan, then per commit in order.
-  std::vector<std::string> host_paths;
-  for (const auto& c : commits) {
-    for (const auto& [path, part] : c.files) {
-      auto local = store_->LocalPath(path);
-      if (!local) return Status::NotSupported("the pond's data must be on a local disk");
-      host_paths.push_back(*local);
+    auto synced = SyncIndex(*index_, *store_, table_->engine(), *view);
+    if (!synced.ok() && !index_->in_memory()) {
+      RETURN_IF_ERROR(UsePrivateIndex());
+      synced = SyncIndex(*index_, *store_, table_->engine(), *view);
     }
+    RETURN_IF_ERROR(synced.status());
+    outcome = std::move(*synced);
   }
-  RowBatch rows;
-  if (!host_paths.empty()) {
-    ASSIGN_OR_RETURN(ParquetEngine * engine, table_->engine().Get());
-    ASSIGN_OR_RETURN(rows, engine->ReadRows(host_paths, oplog::DataColumns(), true));
-    GlobalCounters().data_files_read += static_cast<int64_t>(host_paths.size());
-  }
-  size_t row = 0;
-  int64_t file_index = 0;
-  for (const auto& c : commits) {
-    std::vector<oplog::Record> records;
-    for (const auto& [path, part] : c.files) {
-      RowBatch one;
-      one.columns = rows.columns;
-      while (row < rows.rows.size() && std::get<int64_t>(rows.rows[row][0]) == file_index) {
-        one.rows.push_back(rows.rows[row++]);
+  log_health_ = outcome.health;
+  if (log_health_.ok()) {
+    // A gap after the newest checkpoint is damage even when the index needs
+    // nothing from it: no other reader could read this table.
+    int64_t base = -1;
+    for (auto it = view->listing.checkpoints.rbegin(); it != view->listing.checkpoints.rend();
+         ++it) {
+      if (it->second.complete()) {
+        base = it->first;
+        break;
       }
-      ASSIGN_OR_RETURN(auto recs, oplog::FromRowBatch(one, 1, part));
-      records.insert(records.end(), recs.begin(), recs.end());
-      ++file_index;
     }
-    int64_t txn = c.info.txn_seq;
-    if (txn == 0 && !records.empty()) txn = records.front().txn_seq;  // a writer without info
-    TxnRow t{txn, c.version, c.info.timestamp, c.info.command,
-             static_cast<int64_t>(records.size())};
-    if (t.timestamp == 0 && !records.empty()) t.timestamp = records.front().timestamp;
-    RETURN_IF_ERROR(index_->Apply(t, records, table_id));
+    for (int64_t v = base + 1; v <= view->latest; ++v) {
+      if (!view->listing.commits.count(v)) {
+        log_health_ = Status::Corruption("the pond's log is damaged: " + delta::CommitKey(v) +
+                                         " is missing");
+        break;
+      }
+    }
+  }
+  ASSIGN_OR_RETURN(state_, index_->State());
+  index_complete_ = state_.delta_version == view->latest;
+  if (index_complete_) {
+    intact_txn_ = state_.last_txn;
+  } else {
+    ASSIGN_OR_RETURN(intact_txn_, index_->LastTxnAtVersion(outcome.intact_version));
+  }
+  ASSIGN_OR_RETURN(damaged_, index_->Damaged());
+  damaged_by_part_.clear();
+  for (const DamagedFile& f : damaged_) damaged_by_part_.emplace(f.part_id, &f);
+  return Status::OK();
+}
+
+Status Pond::CheckReadable() const {
+  if (log_health_.ok() || options_.allow_damage) return Status::OK();
+  if (!index_complete_ && (!options_.as_of || *options_.as_of > intact_txn_)) {
+    return Status::Corruption(log_health_.message() + "; transactions up to " +
+                              std::to_string(intact_txn_) +
+                              " are intact (read them with --as-of), and pond fsck lists the "
+                              "damage");
+  }
+  if (index_complete_) {
+    Warn(log_health_.message() + "; reads come from the index, and writes are refused until "
+         "the log is repaired (see pond fsck)");
   }
   return Status::OK();
 }
 
-Status Pond::AcquireLock() {
-  if (lock_fd_ >= 0) return Status::OK();
-  std::string path = dir_ + kLockFile;
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("cannot open the pond's lock file " + path);
-  auto deadline = std::chrono::steady_clock::now() +
-                  std::chrono::milliseconds(std::max(0, options_.lock_timeout_ms));
-  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    if (errno != EWOULDBLOCK && errno != EINTR) {
-      ::close(fd);
-      return Status::IOError("cannot lock the pond " + dir_);
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      ::close(fd);
-      return Status::Conflict("another pond command is writing to " + dir_ + "; gave up after " +
-                              std::to_string(options_.lock_timeout_ms) +
-                              " ms (POND_LOCK_TIMEOUT_MS sets the wait)");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+Status Pond::CheckPartition(const std::string& part) {
+  if (damaged_by_part_.empty()) return Status::OK();
+  auto it = damaged_by_part_.find(part);
+  if (it == damaged_by_part_.end()) return Status::OK();
+  std::string dir = PathOf(part);
+  return Status::Corruption("data file " + it->second->path + ", which holds the entries of " +
+                            (dir.empty() ? "directory " + part : "'" + dir + "'") +
+                            " and the versions of files created in it, " + it->second->reason);
+}
+
+std::string Pond::PathOf(const NodeId& node) {
+  if (node == tinyfs::kRootId) return "/";
+  std::string path;
+  NodeId cur = node;
+  for (int depth = 0; depth < 4096 && cur != tinyfs::kRootId; ++depth) {
+    auto link = index_->ParentOf(cur, view_ == 0 ? kLatest : view_);
+    if (!link.ok() || !*link) return "";
+    path = "/" + (*link)->name + path;
+    cur = (*link)->dir;
   }
-  lock_fd_ = fd;
-  return Status::OK();
+  return cur == tinyfs::kRootId ? path : "";
 }
 
-void Pond::ReleaseLock() {
-  if (lock_fd_ < 0) return;
-  ::flock(lock_fd_, LOCK_UN);
-  ::close(lock_fd_);
-  lock_fd_ = -1;
-}
-
-std::optional<std::string> Pond::BlobPath(const std::string& sha256) const {
-  return store_->LocalPath(oplog::BlobKey(sha256));
+Result<std::string> Pond::BlobHostPath(const std::string& sha256, uint64_t size) {
+  auto known = verified_blobs_.find(sha256);
+  if (known != verified_blobs_.end()) return known->second;
+  const std::string key = oplog::BlobKey(sha256);
+  auto info = store_->Stat(key);
+  if (info.status().IsNotFound()) return Status::Corruption("its blob " + key + " is missing");
+  RETURN_IF_ERROR(info.status());
+  if (info->size != size) {
+    return Status::Corruption("its blob " + key + " is damaged: it has " +
+                              std::to_string(info->size) + " bytes where " +
+                              std::to_string(size) + " were stored");
+  }
+  ASSIGN_OR_RETURN(std::string path, host_files_.Path(key));
+  {
+    // The whole blob is read once and hashed, so DuckDB never scans damaged bytes.
+    ASSIGN_OR_RETURN(auto stream, store_->OpenRead(key));
+    auto verified = NewVerifyingStream(std::move(stream), sha256, size, "its blob " + key);
+    std::string buf(1 << 20, '\0');
+    while (true) {
+      ASSIGN_OR_RETURN(size_t n, verified->Read(buf.data(), buf.size()));
+      if (n == 0) break;
+    }
+  }
+  verified_blobs_[sha256] = path;
+  return path;
 }
 
 // --- reading ---
 
 Result<std::vector<tinyfs::NodeVersion>> Pond::Versions(const NodeId& node) {
   ASSIGN_OR_RETURN(auto records, index_->Versions(node, view_));
+  if (!records.empty()) RETURN_IF_ERROR(CheckPartition(records.front().part_id));
   std::vector<tinyfs::NodeVersion> out;
   for (const auto& r : records) out.push_back(ToNodeVersion(r));
   if (txn_) {
@@ -336,7 +379,13 @@ Result<std::vector<tinyfs::NodeVersion>> Pond::Versions(const NodeId& node) {
       if (r.node_id == node) out.push_back(ToNodeVersion(r));
     }
   }
-  if (out.empty()) return Status::NotFound("node " + node + " does not exist");
+  if (out.empty()) {
+    if (!damaged_.empty()) {
+      return Status::Corruption("its versions are lost with data file " + damaged_.front().path +
+                                ", which " + damaged_.front().reason);
+    }
+    return Status::NotFound("node " + node + " does not exist");
+  }
   return out;
 }
 
@@ -350,6 +399,7 @@ Result<std::optional<DirEntry>> Pond::Lookup(const NodeId& dir, std::string_view
     }
     if (txn_->created.count(dir)) return std::optional<DirEntry>();
   }
+  RETURN_IF_ERROR(CheckPartition(dir));
   return index_->Lookup(dir, std::string(name), view_);
 }
 
@@ -357,6 +407,7 @@ Result<std::vector<DirEntry>> Pond::ListDirectory(const NodeId& dir) {
   GlobalCounters().directory_reads++;
   std::vector<DirEntry> entries;
   if (!txn_ || !txn_->created.count(dir)) {
+    RETURN_IF_ERROR(CheckPartition(dir));
     ASSIGN_OR_RETURN(entries, index_->List(dir, view_));
   }
   if (!txn_) return entries;
@@ -378,47 +429,51 @@ Result<std::vector<DirEntry>> Pond::ListDirectory(const NodeId& dir) {
 
 Result<std::unique_ptr<ReadStream>> Pond::OpenContent(const NodeId& node, int64_t version) {
   GlobalCounters().file_reads++;
-  std::optional<std::string> inline_bytes;
-  std::string sha;
-  bool found = false;
   if (txn_) {
     for (const auto& r : txn_->versions) {
-      if (r.node_id == node && r.version == version) {
-        inline_bytes = r.content;
-        sha = r.sha256;
-        found = true;
-      }
+      if (r.node_id != node || r.version != version) continue;
+      if (r.content) return NewStringReadStream(*r.content);
+      ASSIGN_OR_RETURN(auto blob, store_->OpenRead(oplog::BlobKey(r.sha256)));
+      return blob;
     }
   }
-  if (!found) {  // one indexed lookup: the hash, and the bytes unless they are a blob
-    ASSIGN_OR_RETURN(auto stored, index_->Content(node, version, view_));
-    if (stored) {
-      sha = std::move(stored->sha256);
-      inline_bytes = std::move(stored->inline_bytes);
-      found = true;
-    }
-  }
-  if (!found) {
+  // One indexed lookup: the hash and size, and the bytes unless they are a blob.
+  ASSIGN_OR_RETURN(auto stored, index_->Content(node, version, view_));
+  if (!stored) {
     return Status::NotFound("node " + node + " has no version " + std::to_string(version));
   }
-  if (inline_bytes) {
-    GlobalCounters().bytes_read += static_cast<int64_t>(inline_bytes->size());
-    return NewStringReadStream(std::move(*inline_bytes));
+  RETURN_IF_ERROR(CheckPartition(stored->part_id));
+  if (stored->inline_bytes) {
+    const std::string& bytes = *stored->inline_bytes;
+    if (static_cast<int64_t>(bytes.size()) != stored->size || Sha256Hex(bytes) != stored->sha256) {
+      // The log is the truth: a cache that disagrees is rebuilt from it.
+      if (!index_->in_memory()) (void)index_->Invalidate();
+      return Status::Corruption(
+          "the pond's index holds damaged bytes for it; the next command rebuilds the index "
+          "from the log");
+    }
+    GlobalCounters().bytes_read += static_cast<int64_t>(bytes.size());
+    return NewStringReadStream(std::move(*stored->inline_bytes));
   }
-  auto blob = store_->OpenRead(oplog::BlobKey(sha));
-  if (blob.status().IsNotFound()) {
-    return Status::Corruption("the content of node " + node + " version " +
-                              std::to_string(version) + " (blob " + sha + ") is missing");
+  const std::string key = oplog::BlobKey(stored->sha256);
+  auto info = store_->Stat(key);
+  if (info.status().IsNotFound()) return Status::Corruption("its blob " + key + " is missing");
+  RETURN_IF_ERROR(info.status());
+  if (static_cast<int64_t>(info->size) != stored->size) {
+    return Status::Corruption("its blob " + key + " is damaged: it has " +
+                              std::to_string(info->size) + " bytes where " +
+                              std::to_string(stored->size) + " were stored");
   }
-  RETURN_IF_ERROR(blob.status());
-  return std::unique_ptr<ReadStream>(std::make_unique<CountingStream>(std::move(*blob)));
+  ASSIGN_OR_RETURN(auto blob, store_->OpenRead(key));
+  return NewVerifyingStream(std::move(blob), stored->sha256, static_cast<uint64_t>(stored->size),
+                            "its blob " + key);
 }
 
 // --- writing ---
 
 Result<std::unique_ptr<tinyfs::ContentWriter>> Pond::NewContent() {
   if (!txn_) return Status::InvalidArgument("no transaction is open");
-  return std::unique_ptr<tinyfs::ContentWriter>(std::make_unique<BlobContentWriter>(*store_));
+  return NewBlobContentWriter(*store_);
 }
 
 Result<int64_t> Pond::LatestVersionNumber(const NodeId& node) {
@@ -429,7 +484,7 @@ Result<int64_t> Pond::LatestVersionNumber(const NodeId& node) {
     }
   }
   if (latest > 0) return latest;
-  ASSIGN_OR_RETURN(auto versions, index_->Versions(node, kLatest));
+  ASSIGN_OR_RETURN(auto versions, index_->Versions(node, view_));
   return versions.empty() ? 0 : versions.back().version;
 }
 
@@ -492,12 +547,26 @@ Status Pond::Begin(const std::string& command) {
   if (options_.as_of) {
     return Status::InvalidArgument("a pond read --as-of a past transaction cannot be changed");
   }
-  RETURN_IF_ERROR(AcquireLock());
-  Status st = Sync();
+  ASSIGN_OR_RETURN(writer_lock_,
+                   FileLock::Acquire(dir_ + kLockFile, options_.lock_timeout_ms,
+                                     "another pond command is writing to " + dir_ +
+                                         "; gave up after " +
+                                         std::to_string(options_.lock_timeout_ms) +
+                                         " ms (POND_LOCK_TIMEOUT_MS sets the wait)"));
+  Status st = Load();
+  if (st.ok() && !log_health_.ok()) {
+    st = Status::Corruption(log_health_.message() +
+                            "; writes are refused until it is repaired (see pond fsck)");
+  }
+  if (st.ok() && !damaged_.empty()) {
+    st = Status::Corruption("data file " + damaged_.front().path + " " + damaged_.front().reason +
+                            "; writes are refused until it is restored (see pond fsck)");
+  }
   if (!st.ok()) {
-    ReleaseLock();
+    writer_lock_.reset();
     return st;
   }
+  view_ = state_.last_txn;
   txn_ = std::make_unique<Txn>();
   txn_->info = {state_.last_txn + 1, command, NowMicros()};
   return Status::OK();
@@ -513,7 +582,7 @@ Result<std::vector<oplog::Record>> Pond::PendingRecords() {
     for (const auto& [name, change] : changes) {
       std::optional<DirEntry> base;
       if (!created) {
-        ASSIGN_OR_RETURN(base, index_->Lookup(dir, name, kLatest));
+        ASSIGN_OR_RETURN(base, index_->Lookup(dir, name, view_));
       }
       if (change && base && *change == *base) continue;
       if (base) net.push_back({oplog::DirChange::Op::kRemove, name, "", ""});
@@ -542,22 +611,52 @@ Status Pond::WritePartitionFile(const std::string& part_id, const std::vector<op
                                 delta::AddFile* add) {
   ASSIGN_OR_RETURN(ParquetEngine * engine, table_->engine().Get());
   std::string key = "part_id=" + part_id + "/" + NewUuidV7() + ".parquet";
-  std::optional<std::string> host = store_->LocalPath(key);
-  if (!host) return Status::NotSupported("the pond's data must be on a local disk");
+  // DuckDB writes a host file; its bytes then go into the store, which makes
+  // them durable by name (the file, and its new partition folder) before the
+  // commit that names them.
+  ASSIGN_OR_RETURN(std::string tmp, host_files_.ScratchPath("part.parquet"));
+  RETURN_IF_ERROR(engine->WriteRows(oplog::ToRowBatch(rows), tmp));
+  Status st = [&]() -> Status {
+    ASSIGN_OR_RETURN(auto out, store_->OpenWrite(key, /*if_absent=*/true));
+    FILE* f = std::fopen(tmp.c_str(), "rb");
+    if (!f) return Status::IOError("cannot read back a data file: " + SysMessage(errno));
+    std::string buf(1 << 16, '\0');
+    size_t n;
+    Status append;
+    while (append.ok() && (n = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
+      append = out->Append(std::string_view(buf.data(), n));
+    }
+    bool failed = std::ferror(f) != 0;
+    std::fclose(f);
+    RETURN_IF_ERROR(append);
+    if (failed) return Status::IOError("cannot read back a data file");
+    add->size = static_cast<int64_t>(out->size());
+    return out->Commit();
+  }();
   std::error_code ec;
-  fs::create_directories(fs::path(*host).parent_path(), ec);
-  if (ec) return Status::IOError("cannot create " + fs::path(*host).parent_path().string());
-  RETURN_IF_ERROR(engine->WriteRows(oplog::ToRowBatch(rows), *host));
-  // Durable before the commit that names it.
-  RETURN_IF_ERROR(SyncHostFile(*host));
+  hostfs::remove(tmp, ec);
+  RETURN_IF_ERROR(st);
   add->path = key;
   add->partition_values = {{"part_id", part_id}};
-  add->size = static_cast<int64_t>(fs::file_size(*host, ec));
   add->modification_time = NowMillis();
   add->data_change = true;
   add->stats = "{\"numRecords\":" + std::to_string(rows.size()) + "}";
   GlobalCounters().data_files_written++;
   return Status::OK();
+}
+
+void Pond::ApplyCommitToIndex(const TxnRow& row, const std::vector<oplog::Record>& records) {
+  std::unique_ptr<FileLock> lock;
+  if (!index_->in_memory()) {
+    auto locked = FileLock::Acquire(dir_ + kIndexLock, options_.lock_timeout_ms, "busy");
+    if (!locked.ok()) return;  // another process is updating it; it will catch up
+    lock = std::move(*locked);
+  }
+  Status st = index_->Apply(row, records, table_id_);
+  if (!st.ok()) {
+    Warn("the pond's index was not updated (" + st.message() +
+         "); the next command brings it up to date from the log");
+  }
 }
 
 Result<int64_t> Pond::Commit() {
@@ -579,22 +678,25 @@ Result<int64_t> Pond::Commit() {
                                     delta::CommitOptions{
                                         .operation = "WRITE",
                                         .extra_commit_info = oplog::CommitInfoJson(txn_->info)}));
+    // The commit point: the transaction is durable, and nothing after this
+    // may report it as failed (a retry would commit it twice).
     GlobalCounters().delta_commits++;
-    // The commit is durable; the index is a cache the next open repairs if this fails.
-    (void)index_->Apply({txn_->info.txn_seq, version, txn_->info.timestamp, txn_->info.command,
-                         static_cast<int64_t>(records.size())},
-                        records, state_.table_id);
-    ASSIGN_OR_RETURN(state_, index_->State());
-    return txn_->info.txn_seq;
+    const int64_t seq = txn_->info.txn_seq;
+    state_ = {table_id_, version, seq};
+    view_ = seq;
+    ApplyCommitToIndex({seq, version, txn_->info.timestamp, txn_->info.command,
+                        static_cast<int64_t>(records.size())},
+                       records);
+    return seq;
   }();
   txn_.reset();
-  ReleaseLock();
+  writer_lock_.reset();
   return result;
 }
 
 void Pond::Abort() {
   txn_.reset();
-  ReleaseLock();
+  writer_lock_.reset();
 }
 
 }  // namespace pond::tlogfs

@@ -1,18 +1,31 @@
 // A pond on disk: the persistence interface implemented on the operation log
-// (a Delta table under $POND/data) with a derived index under $POND/cache.
+// (a Delta table) with a derived index.
 //
-//   $POND/data/    the Delta table: authoritative
-//   $POND/cache/   the SQLite index (index.h), rebuilt from data/ when needed
+//   $POND/data/    the Delta table: authoritative (any ObjectStore)
+//   $POND/cache/   the SQLite index (index.h) and its lock, rebuilt when needed
 //   $POND/lock     the writer lock (flock)
+//
+// Opening lists the log once and brings the index up to date with it
+// (index_sync.h), then pins the read view: every read of this Pond sees the
+// pond as of one transaction (the newest at open, or --as-of), however many
+// writers commit meanwhile. A reader that cannot write the index (read-only
+// media, another user's pond, a busy rebuild past the lock wait) works from a
+// private in-memory copy caught up from the log.
 //
 // A transaction is one Delta commit. Begin() takes the writer lock (waiting up
 // to PondOptions::lock_timeout_ms, then failing with Conflict) and brings the
 // index up to date; writes stay in memory (content over the inline limit is
 // streamed to a content-addressed blob at once); Commit() writes one Parquet
-// file per touched partition, then the Delta commit with put-if-absent, then
-// applies the rows to the index. A crash before the Delta commit leaves only
-// unreferenced files; a crash after it is repaired by the next open, which
-// catches the index up from the log. Readers never take the lock.
+// file per touched partition through the store (durable by name before the
+// commit names it), then the Delta commit with put-if-absent. That commit is
+// the commit point: from there on Commit() reports success, and a failure to
+// update the index is only a warning (the next open catches up). A crash
+// before it leaves only unreferenced files, which `pond gc` removes.
+//
+// Everything read is checked: content against its SHA-256 and size, the log
+// for missing or unreadable commits and data files. Damage is an error in one
+// sentence naming the file (and the pond paths it holds); parts of the pond it
+// does not touch stay readable, and writes are refused until it is repaired.
 //
 // Thread safety: one thread at a time; many processes may share a pond.
 #pragma once
@@ -25,8 +38,10 @@
 
 #include "delta/table.h"
 #include "oplog/record.h"
+#include "storage/host_files.h"
 #include "storage/object_store.h"
 #include "tinyfs/persistence.h"
+#include "tlogfs/file_lock.h"
 #include "tlogfs/index.h"
 
 namespace pond::tlogfs {
@@ -34,19 +49,31 @@ namespace pond::tlogfs {
 struct PondOptions {
   // Read the pond as it was at this transaction (read-only).
   std::optional<int64_t> as_of;
-  // How long a writer waits for another writer before giving up.
+  // How long a writer waits for another writer, and a reader for an index
+  // rebuild, before giving up (the reader then reads the log itself).
   int lock_timeout_ms = 5000;
   int64_t checkpoint_interval = 10;
+  // Open a pond whose log is damaged and read what is intact (for fsck).
+  bool allow_damage = false;
 };
 
 class Pond final : public tinyfs::Persistence {
  public:
-  // Creates a pond in `dir` (created if missing) with its root directory, as
-  // transaction 1. AlreadyExists when `dir` already holds a pond.
+  // Creates a pond in host folder `dir` with its root directory, as
+  // transaction 1. AlreadyExists when `dir` holds a pond; InvalidArgument when
+  // it holds anything else, or lies inside another pond.
   static Result<std::unique_ptr<Pond>> Init(const std::string& dir, const std::string& command,
                                             PondOptions options = {});
   // Opens the pond in `dir`. NotFound when there is none.
   static Result<std::unique_ptr<Pond>> Open(const std::string& dir, PondOptions options = {});
+  // The same on a pond whose data lives in `store` (any ObjectStore), with its
+  // lock and cache under the host folder `local_dir`.
+  static Result<std::unique_ptr<Pond>> InitOn(std::unique_ptr<ObjectStore> store,
+                                              const std::string& local_dir,
+                                              const std::string& command, PondOptions options = {});
+  static Result<std::unique_ptr<Pond>> OpenOn(std::unique_ptr<ObjectStore> store,
+                                              const std::string& local_dir,
+                                              PondOptions options = {});
   ~Pond() override;
 
   // --- Persistence ---
@@ -72,35 +99,51 @@ class Pond final : public tinyfs::Persistence {
   Index& index() { return *index_; }
   ObjectStore& store() { return *store_; }
   delta::DeltaTable& table() { return *table_; }
-  // The transaction reads see (the latest, or --as-of).
+  // The transaction reads see (pinned at open; moved by Begin and Commit).
   int64_t read_view() const { return view_; }
   int64_t last_txn() const { return state_.last_txn; }
-  // A host path holding the content of a blob-stored version, for scanning in place.
-  std::optional<std::string> BlobPath(const std::string& sha256) const;
+  // The log's health at open: OK, or Corruption naming the damage.
+  const Status& log_health() const { return log_health_; }
+  // Data files the index could not read, and whether the index was rebuilt.
+  const std::vector<DamagedFile>& damaged_files() const { return damaged_; }
+  // A host file holding blob content `sha256` of `size` bytes, checked against
+  // both before it is returned, for readers that scan files in place (DuckDB).
+  // Corruption naming the blob when it is missing or damaged.
+  Result<std::string> BlobHostPath(const std::string& sha256, uint64_t size);
+  // The path of node `node` in the read view ("" when no directory holds it).
+  std::string PathOf(const tinyfs::NodeId& node);
 
  private:
   struct Txn;
-  Pond(std::string dir, PondOptions options, std::unique_ptr<ObjectStore> store,
-       std::unique_ptr<Index> index);
-  // Brings the index up to the newest Delta version (rebuilding it when it
-  // belongs to another table).
-  Status Sync();
-  Status ApplyCommits(int64_t from_version, const std::string& table_id);
-  Status AcquireLock();
-  void ReleaseLock();
+  Pond(std::string dir, PondOptions options, std::unique_ptr<ObjectStore> store);
+  // Lists the log and brings the index up to date with it (see above).
+  Status Load();
+  Status UsePrivateIndex();
+  Status CheckReadable() const;
+  // Corruption when partition `part` has a damaged data file.
+  Status CheckPartition(const std::string& part);
   Result<std::vector<oplog::Record>> PendingRecords();
   Status WritePartitionFile(const std::string& part_id, const std::vector<oplog::Record>& rows,
                             delta::AddFile* add);
   Result<int64_t> LatestVersionNumber(const tinyfs::NodeId& node);
+  void ApplyCommitToIndex(const TxnRow& row, const std::vector<oplog::Record>& records);
 
-  std::string dir_;
+  std::string dir_;  // the host folder of the lock and the cache
   PondOptions options_;
   std::unique_ptr<ObjectStore> store_;
-  std::unique_ptr<Index> index_;
   std::unique_ptr<delta::DeltaTable> table_;
+  HostFiles host_files_;  // scratch files, and fetched copies for stores not on this host
+  std::unique_ptr<Index> index_;
   IndexState state_;
-  int64_t view_ = kLatest;
-  int lock_fd_ = -1;
+  std::string table_id_;
+  int64_t view_ = 0;
+  Status log_health_;
+  bool index_complete_ = true;  // the index holds every version of the log
+  int64_t intact_txn_ = 0;      // the newest transaction the log holds intact
+  std::vector<DamagedFile> damaged_;
+  std::map<std::string, const DamagedFile*> damaged_by_part_;
+  std::map<std::string, std::string> verified_blobs_;  // sha256 -> host path
+  std::unique_ptr<FileLock> writer_lock_;
   std::unique_ptr<Txn> txn_;  // set while a transaction is open
 };
 

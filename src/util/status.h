@@ -8,7 +8,6 @@
 // Thread safety: values; safe to copy and move between threads.
 #pragma once
 
-#include <cassert>
 #include <optional>
 #include <string>
 #include <utility>
@@ -71,8 +70,12 @@ template <typename T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
+  // An OK `status` carries no value: that is a bug in the caller, and it
+  // becomes an Internal error rather than a silent success.
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
-    assert(!std::get<Status>(v_).ok() && "Result built from an OK status");
+    if (std::get<Status>(v_).ok()) {
+      v_ = Status(StatusCode::kInternal, "a result was made from a success without a value");
+    }
   }
 
   bool ok() const { return std::holds_alternative<T>(v_); }

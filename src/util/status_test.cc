@@ -62,6 +62,12 @@ TEST(IdTest, UuidV7IsWellFormedAndIncreasing) {
   }
 }
 
+TEST(StatusTest, AResultFromAnOkStatusIsAnErrorNotASuccess) {
+  Result<int> r{Status::OK()};
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInternal);
+}
+
 TEST(TimeTest, ParseAndFormatRoundTrip) {
   ASSERT_EQ(*ParseMicrosUtc("1970-01-01"), 0);
   ASSERT_EQ(*ParseMicrosUtc("2026-11-26T10:10:19.5Z"), 1795687819500000LL);

@@ -1,0 +1,235 @@
+#include "tlogfs/index_sync.h"
+
+#include <algorithm>
+#include <map>
+
+#include "tlogfs/log_reader.h"
+#include "util/counters.h"
+
+namespace pond::tlogfs {
+namespace {
+
+Status LogDamage(const Status& why) {
+  return Status::Corruption("the pond's log is damaged: " + why.message());
+}
+
+// The transaction row for commit `c` holding `records`.
+TxnRow RowFor(const CommitContent& c, const std::vector<oplog::Record>& records) {
+  TxnRow t;
+  t.delta_version = c.version;
+  t.records = static_cast<int64_t>(records.size());
+  if (c.info) {
+    t.txn_seq = c.info->txn_seq;
+    t.timestamp = c.info->timestamp;
+    t.command = c.info->command;
+  } else if (!records.empty()) {  // another Delta writer: no pond transaction info
+    t.txn_seq = records.front().txn_seq;
+    t.timestamp = records.front().timestamp;
+    t.command = "(written by another Delta writer)";
+  }
+  if (t.timestamp == 0 && !records.empty()) t.timestamp = records.front().timestamp;
+  return t;
+}
+
+// Reads commits [from, to] until one is damaged. Returns those read; `damage`
+// is set to the first damaged one's error.
+Result<std::vector<CommitContent>> ReadCommits(ObjectStore& store, int64_t from, int64_t to,
+                                               Status* damage) {
+  std::vector<CommitContent> out;
+  for (int64_t v = from; v <= to; ++v) {
+    auto c = ReadCommit(store, v);
+    if (c.status().code() == StatusCode::kCorruption) {
+      *damage = LogDamage(c.status());
+      break;
+    }
+    RETURN_IF_ERROR(c.status());
+    out.push_back(std::move(*c));
+  }
+  return out;
+}
+
+// The data files of `commits`, in order, and where each commit's files start.
+std::vector<DataFile> FilesOf(const std::vector<CommitContent>& commits) {
+  std::vector<DataFile> files;
+  for (const auto& c : commits) files.insert(files.end(), c.files.begin(), c.files.end());
+  return files;
+}
+
+Result<SyncOutcome> CatchUp(Index& index, ObjectStore& store, delta::LazyParquetEngine& engine,
+                            const LogView& view, int64_t from, int64_t to) {
+  PhaseTimer timer("catch up index");
+  SyncOutcome out;
+  ASSIGN_OR_RETURN(auto commits, ReadCommits(store, from, to, &out.health));
+  std::vector<DamagedFile> damaged;
+  ASSIGN_OR_RETURN(auto rows, ReadDataFiles(store, engine, FilesOf(commits), &damaged));
+  size_t file = 0;
+  for (const auto& c : commits) {
+    std::vector<oplog::Record> records;
+    for (size_t i = 0; i < c.files.size(); ++i, ++file) {
+      for (auto& r : rows[file]) records.push_back(std::move(r));
+    }
+    std::vector<DamagedFile> mine;
+    for (const auto& d : damaged) {
+      if (d.delta_version == c.version) mine.push_back(d);
+    }
+    RETURN_IF_ERROR(index.Apply(RowFor(c, records), records, view.table_id, mine));
+  }
+  out.intact_version = commits.empty() ? from - 1 : commits.back().version;
+  if (out.health.ok() && out.intact_version < view.latest) {
+    out.health = LogDamage(Status::Corruption(delta::CommitKey(out.intact_version + 1) +
+                                              " is missing"));
+  }
+  return out;
+}
+
+Result<SyncOutcome> Rebuild(Index& index, ObjectStore& store, delta::LazyParquetEngine& engine,
+                            const LogView& view) {
+  PhaseTimer timer("rebuild index");
+  SyncOutcome out;
+  out.rebuilt = true;
+  const auto& listing = view.listing;
+  // The base: the newest complete checkpoint, unless it cannot be read and
+  // the commits before it are all there.
+  std::optional<int64_t> checkpoint;
+  for (auto it = listing.checkpoints.rbegin(); it != listing.checkpoints.rend(); ++it) {
+    if (it->second.complete()) {
+      checkpoint = it->first;
+      break;
+    }
+  }
+  std::vector<DataFile> base_files;
+  std::map<int64_t, oplog::TxnInfo> infos;  // txn_seq -> info, from the commits that remain
+  int64_t next = 0;
+  if (checkpoint) {
+    auto snapshot = delta::LoadSnapshot(store, engine, *checkpoint);
+    if (!snapshot.ok()) {
+      out.health = LogDamage(snapshot.status());
+      out.intact_version = -1;
+      RETURN_IF_ERROR(index.Replace({view.table_id, -1, 0}, {}, {}));
+      return out;
+    }
+    for (const auto& [path, add] : snapshot->files) {
+      auto part = add.partition_values.find("part_id");
+      if (part == add.partition_values.end() || !part->second) continue;
+      base_files.push_back({path, *part->second, add.size, *checkpoint});
+    }
+    // The commit infos that remain, for the log's command lines.
+    for (const auto& [v, key] : listing.commits) {
+      if (v > *checkpoint) break;
+      auto c = ReadCommit(store, v);
+      if (c.ok() && c->info) infos[c->info->txn_seq] = *c->info;
+    }
+    next = *checkpoint + 1;
+  }
+  ASSIGN_OR_RETURN(auto commits, ReadCommits(store, next, view.latest, &out.health));
+  int64_t last = commits.empty() ? next - 1 : commits.back().version;
+  std::vector<DataFile> files = base_files;
+  for (const auto& c : commits) files.insert(files.end(), c.files.begin(), c.files.end());
+  std::vector<DamagedFile> damaged;
+  ASSIGN_OR_RETURN(auto rows, ReadDataFiles(store, engine, files, &damaged));
+
+  // Group every row by its transaction; commits give the rows of their own.
+  std::map<int64_t, TxnRecords> txns;
+  auto take = [&](std::vector<oplog::Record>& recs) {
+    for (auto& r : recs) {
+      int64_t seq = r.txn_seq;
+      TxnRecords& t = txns[seq];
+      t.records.push_back(std::move(r));
+    }
+  };
+  size_t file = 0;
+  for (; file < base_files.size(); ++file) take(rows[file]);
+  for (const auto& c : commits) {
+    std::vector<oplog::Record> records;
+    for (size_t i = 0; i < c.files.size(); ++i, ++file) {
+      for (auto& r : rows[file]) records.push_back(std::move(r));
+    }
+    TxnRow row = RowFor(c, records);
+    if (row.txn_seq == 0) continue;
+    TxnRecords& t = txns[row.txn_seq];
+    for (auto& r : records) t.records.push_back(std::move(r));
+    t.txn = row;
+  }
+  int64_t last_txn = 0;
+  std::vector<TxnRecords> ordered;
+  for (auto& [seq, t] : txns) {
+    if (t.txn.txn_seq == 0) {  // from the checkpoint: its commit may be gone
+      t.txn.txn_seq = seq;
+      t.txn.delta_version = seq - 1;  // a pond commits transaction N as version N-1
+      auto info = infos.find(seq);
+      if (info != infos.end()) {
+        t.txn.timestamp = info->second.timestamp;
+        t.txn.command = info->second.command;
+      } else {
+        t.txn.command = "(its commit has been cleaned from the log)";
+      }
+      if (t.txn.timestamp == 0 && !t.records.empty()) t.txn.timestamp = t.records.front().timestamp;
+    }
+    t.txn.records = static_cast<int64_t>(t.records.size());
+    last_txn = std::max(last_txn, seq);
+    ordered.push_back(std::move(t));
+  }
+  RETURN_IF_ERROR(index.Replace({view.table_id, last, last_txn}, ordered, damaged));
+  out.intact_version = last;
+  if (out.health.ok() && last < view.latest) {
+    out.health = LogDamage(Status::Corruption(delta::CommitKey(last + 1) + " is missing"));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<LogView> ReadLogView(ObjectStore& store, delta::LazyParquetEngine& engine) {
+  LogView view;
+  ASSIGN_OR_RETURN(view.listing, delta::ListLog(store));
+  auto latest = view.listing.latest_version();
+  if (!latest) return Status::NotFound("the log holds no commit");
+  view.latest = *latest;
+  ASSIGN_OR_RETURN(view.table_id, LogTableId(store, view.listing, engine));
+  return view;
+}
+
+bool IsCurrent(const IndexState& state, const LogView& view) {
+  return state.delta_version >= 0 && state.table_id == view.table_id &&
+         state.delta_version == view.latest;
+}
+
+Result<SyncOutcome> SyncIndex(Index& index, ObjectStore& store, delta::LazyParquetEngine& engine,
+                              const LogView& view) {
+  ASSIGN_OR_RETURN(IndexState state, index.State());
+  const bool usable = state.delta_version >= 0 && state.table_id == view.table_id;
+  if (!usable) return Rebuild(index, store, engine, view);
+  SyncOutcome out;
+  const int64_t v = state.delta_version;
+  if (v == view.latest) {
+    out.intact_version = v;
+    return out;
+  }
+  if (v > view.latest) {
+    // The index saw commits that the log no longer holds.
+    out.intact_version = view.latest;
+    out.health = LogDamage(
+        Status::Corruption(delta::CommitKey(view.latest + 1) + " is missing, though version " +
+                           std::to_string(v) + " was committed"));
+    return out;
+  }
+  std::optional<int64_t> missing;
+  for (int64_t k = v + 1; k <= view.latest; ++k) {
+    if (!view.listing.commits.count(k)) {
+      missing = k;
+      break;
+    }
+  }
+  if (missing) {
+    // Commits cleaned up behind a newer checkpoint are no damage: rebuild from it.
+    for (auto it = view.listing.checkpoints.rbegin(); it != view.listing.checkpoints.rend(); ++it) {
+      if (!it->second.complete()) continue;
+      if (it->first >= *missing) return Rebuild(index, store, engine, view);
+      break;
+    }
+    return CatchUp(index, store, engine, view, v + 1, *missing - 1);
+  }
+  return CatchUp(index, store, engine, view, v + 1, view.latest);
+}
+
+}  // namespace pond::tlogfs

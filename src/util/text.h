@@ -1,0 +1,18 @@
+// Text for people: names and command lines printed safely.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace pond {
+
+// `text` with every C0 control character, DEL and backslash escaped as C
+// does ("\n", "\t", "\x1b", "\\"), so that a name can never move the cursor,
+// change the terminal's colours or split one line of output into two. Printable
+// text, UTF-8 included, is unchanged.
+std::string EscapeControl(std::string_view text);
+
+// True when `text` holds a C0 control character or DEL.
+bool HasControl(std::string_view text);
+
+}  // namespace pond
