@@ -222,13 +222,93 @@ TEST(DeltaTableFaultTest, CorruptLogFilesGiveClearErrors) {
   EXPECT_EQ(table.LoadSnapshot().status().code(), StatusCode::kCorruption);
   ASSERT_OK(store->Put(CommitKey(3), good));
 
+  // A damaged checkpoint is a lost shortcut while the commits before it are
+  // there: the log is replayed without it, and the snapshot says so.
   ASSERT_OK(store->Put(CheckpointKey(2), "PAR1 not really parquet"));
+  ASSERT_OK_AND_ASSIGN(Snapshot replayed, table.LoadSnapshot());
+  EXPECT_EQ(replayed.version, 3);
+  EXPECT_FALSE(replayed.checkpoint_version.has_value());
+  EXPECT_EQ(LivePaths(replayed), Expected(3));
+  ASSERT_EQ(replayed.warnings.size(), 1u);
+  EXPECT_NE(replayed.warnings[0].find("00000000000000000002.checkpoint.parquet"), std::string::npos)
+      << replayed.warnings[0];
+  // Once the commits it covers are cleaned up, it is the only way in: an error naming it.
+  ASSERT_OK(store->Delete(CommitKey(0)));
+  ASSERT_OK(store->Delete(CommitKey(1)));
   auto bad_cp = table.LoadSnapshot();
   ASSERT_FALSE(bad_cp.ok());
-  EXPECT_NE(bad_cp.status().message().find("checkpoint"), std::string::npos)
+  EXPECT_NE(bad_cp.status().message().find("00000000000000000002.checkpoint.parquet"),
+            std::string::npos)
       << bad_cp.status().message();
   ASSERT_OK(store->Put(CheckpointKey(2), ""));
   EXPECT_FALSE(table.LoadSnapshot(2).ok());
+}
+
+TEST(DeltaTableFaultTest, AWrongLastCheckpointHintIsIgnoredAndAGapAfterTheCheckpointIsFound) {
+  auto store = NewMemoryStore();
+  DeltaTable table(*store, TableOptions{.checkpoint_interval = 4});
+  BuildTable(table, 6);
+  // The hint names a checkpoint that is not there: the listing decides.
+  ASSERT_OK(store->Put(kLastCheckpointKey, R"({"version":40,"size":3})"));
+  ASSERT_OK_AND_ASSIGN(Snapshot s, table.LoadSnapshot());
+  EXPECT_EQ(s.version, 6);
+  EXPECT_EQ(s.checkpoint_version, 4);
+  EXPECT_EQ(LivePaths(s), Expected(6));
+  // A gap after the newest checkpoint is corruption naming the missing commit,
+  // even when later commits are there.
+  ASSERT_OK(table.Commit(6, {}).status());
+  ASSERT_OK(store->Delete(CommitKey(6)));
+  auto gap = table.LoadSnapshot();
+  ASSERT_EQ(gap.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(gap.status().message().find("00000000000000000006.json"), std::string::npos)
+      << gap.status().message();
+}
+
+// A store whose PutIfAbsent takes effect and then reports an I/O error, as a
+// lost reply or a failed fsync after the name was published would.
+class LyingStore : public ObjectStore {
+ public:
+  explicit LyingStore(ObjectStore& base) : base_(base) {}
+  bool lie = false;
+  Result<std::string> Get(const std::string& k) override { return base_.Get(k); }
+  Result<std::unique_ptr<ReadStream>> OpenRead(const std::string& k) override {
+    return base_.OpenRead(k);
+  }
+  Result<ObjectInfo> Stat(const std::string& k) override { return base_.Stat(k); }
+  Status Put(const std::string& k, std::string_view d) override { return base_.Put(k, d); }
+  Status PutIfAbsent(const std::string& k, std::string_view d) override {
+    Status st = base_.PutIfAbsent(k, d);
+    if (st.ok() && lie) return Status::IOError("the reply was lost");
+    return st;
+  }
+  Result<std::unique_ptr<WriteStream>> OpenWrite(const std::string& k, bool a) override {
+    return base_.OpenWrite(k, a);
+  }
+  Result<std::vector<ObjectInfo>> List(const std::string& p) override { return base_.List(p); }
+  Status Delete(const std::string& k) override { return base_.Delete(k); }
+  std::optional<std::string> LocalPath(const std::string& k) const override {
+    return base_.LocalPath(k);
+  }
+
+ private:
+  ObjectStore& base_;
+};
+
+TEST(DeltaTableFaultTest, ACommitThatTookEffectDespiteAnErrorIsReportedAsCommitted) {
+  auto base = NewMemoryStore();
+  LyingStore store(*base);
+  DeltaTable table(store, TableOptions{.checkpoint_interval = 0});
+  BuildTable(table, 2);
+  store.lie = true;
+  // Reporting failure here would make the caller commit the same change again.
+  ASSERT_OK_AND_ASSIGN(int64_t v, table.Commit(2, {}));
+  EXPECT_EQ(v, 3);
+  // A real failure (nothing was written) is still a failure.
+  FaultInjectingStore failing(*base);
+  DeltaTable other(failing, TableOptions{.checkpoint_interval = 0});
+  failing.FailWritesMatching("_delta_log/");
+  EXPECT_EQ(other.Commit(3, {}).status().code(), StatusCode::kIOError);
+  EXPECT_TRUE(base->Stat(CommitKey(4)).status().IsNotFound());
 }
 
 TEST(DeltaTableFaultTest, GapsMissingProtocolAndNewReadersAreRefused) {

@@ -195,9 +195,13 @@ bool IsCurrent(const IndexState& state, const LogView& view) {
 }
 
 Result<SyncOutcome> SyncIndex(Index& index, ObjectStore& store, delta::LazyParquetEngine& engine,
-                              const LogView& view) {
+                              LogView& view) {
   ASSIGN_OR_RETURN(IndexState state, index.State());
   const bool usable = state.delta_version >= 0 && state.table_id == view.table_id;
+  // A writer may have committed and applied its commit since `view` was listed.
+  for (int attempt = 0; usable && state.delta_version > view.latest && attempt < 2; ++attempt) {
+    ASSIGN_OR_RETURN(view, ReadLogView(store, engine));
+  }
   if (!usable) return Rebuild(index, store, engine, view);
   SyncOutcome out;
   const int64_t v = state.delta_version;

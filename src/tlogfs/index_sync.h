@@ -49,9 +49,11 @@ struct SyncOutcome {
   bool rebuilt = false;
 };
 
-// Brings `index` up to date with `view` (see above). Errors are failures to
-// read the store or write the index; damage in the log is in the outcome.
+// Brings `index` up to date with `view` (see above). An index ahead of the
+// view (a writer committed after the listing) makes it list again, updating
+// `view`. Errors are failures to read the store or write the index; damage in
+// the log is in the outcome.
 Result<SyncOutcome> SyncIndex(Index& index, ObjectStore& store, delta::LazyParquetEngine& engine,
-                              const LogView& view);
+                              LogView& view);
 
 }  // namespace pond::tlogfs

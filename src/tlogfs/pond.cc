@@ -290,7 +290,9 @@ Status Pond::Load() {
     }
   }
   ASSIGN_OR_RETURN(state_, index_->State());
-  index_complete_ = state_.delta_version == view->latest;
+  // The index may be ahead of the listing (a writer committed meanwhile): that
+  // is complete too. Only damage stops it short.
+  index_complete_ = outcome.intact_version >= view->latest;
   if (index_complete_) {
     intact_txn_ = state_.last_txn;
   } else {

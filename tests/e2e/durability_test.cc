@@ -174,7 +174,7 @@ struct LogEntry {
 
 // `pond log`, oldest first.
 std::vector<LogEntry> ReadLog(const std::string& pond_dir) {
-  PondRun run = RunPond(PondArgs(pond_dir, {"log", "--limit", "1000000", "--format", "json"}));
+  PondRun run = RunPond(PondArgs(pond_dir, {"log", "--limit", "1000000", "--format", "jsonl"}));
   EXPECT_EQ(run.exit_code, 0) << run.err;
   std::vector<LogEntry> log;
   std::stringstream ss(run.out);
@@ -280,7 +280,7 @@ void RemoveCache(const std::string& pond_dir) {
 std::string PondState(const std::string& pond_dir) {
   PondRun list = RunPond(PondArgs(pond_dir, {"list", "/**/*"}));
   EXPECT_EQ(list.exit_code, 0) << list.err;
-  PondRun log = RunPond(PondArgs(pond_dir, {"log", "--limit", "1000000", "--format", "json"}));
+  PondRun log = RunPond(PondArgs(pond_dir, {"log", "--limit", "1000000", "--format", "jsonl"}));
   EXPECT_EQ(log.exit_code, 0) << log.err;
   return list.out + "--\n" + log.out;
 }
