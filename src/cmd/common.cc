@@ -41,7 +41,9 @@ Status RunWrite(Context& ctx, const std::function<Status(tinyfs::FS&, tlogfs::Po
   if (ctx.global.as_of) {
     return UsageError(ctx, "--as-of reads a past transaction; it cannot be used to change the pond");
   }
-  ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
+  // Damage is judged by Begin(), which refuses to write over any: opening
+  // must not also warn about it.
+  ASSIGN_OR_RETURN(auto pond, OpenPond(ctx, /*allow_damage=*/true));
   RETURN_IF_ERROR(pond->Begin(ctx.command_line));
   tinyfs::FS fs(*pond);
   Status st = body(fs, *pond);

@@ -17,7 +17,7 @@ struct GcOptions {
 Status RunGc(Context& ctx, const GcOptions& opts) {
   if (ctx.global.as_of) return UsageError(ctx, "--as-of reads a past transaction; gc changes the pond");
   ASSIGN_OR_RETURN(int64_t grace, ParseDurationMicros(opts.grace));
-  ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
+  ASSIGN_OR_RETURN(auto pond, OpenPond(ctx, /*allow_damage=*/true));
   // The writer lock, held throughout: no commit can name a file while gc looks.
   RETURN_IF_ERROR(pond->Begin(ctx.command_line));
   auto report = tlogfs::CollectGarbage(*pond, grace, opts.dry_run);

@@ -9,6 +9,7 @@
 #include "delta/log_files.h"
 #include "tlogfs/content.h"
 #include "tlogfs/index_sync.h"
+#include "tlogfs/log_reader.h"
 #include "util/counters.h"
 #include "util/hash.h"
 #include "util/id.h"
@@ -286,6 +287,14 @@ Status Pond::Load() {
         log_health_ = Status::Corruption("the pond's log is damaged: " + delta::CommitKey(v) +
                                          " is missing");
         break;
+      }
+    }
+    // The newest commit is the one a torn write would damage; the index may
+    // hold it already, so read it once more (a few microseconds).
+    if (log_health_.ok() && view->listing.commits.count(view->latest) && view->latest > 0) {
+      auto newest = ReadCommit(*store_, view->latest);
+      if (newest.status().code() == StatusCode::kCorruption) {
+        log_health_ = Status::Corruption("the pond's log is damaged: " + newest.status().message());
       }
     }
   }

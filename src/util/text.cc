@@ -25,9 +25,6 @@ std::string EscapeControl(std::string_view text) {
       case '\r':
         out += "\\r";
         break;
-      case '\\':
-        out += "\\\\";
-        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];

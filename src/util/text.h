@@ -6,10 +6,11 @@
 
 namespace pond {
 
-// `text` with every C0 control character, DEL and backslash escaped as C
-// does ("\n", "\t", "\x1b", "\\"), so that a name can never move the cursor,
-// change the terminal's colours or split one line of output into two. Printable
-// text, UTF-8 included, is unchanged.
+// `text` with every C0 control character and DEL escaped as C does ("\n",
+// "\t", "\x1b"), so that a name can never move the cursor, change the
+// terminal's colours or split one line of output into two. Printable text,
+// UTF-8 and backslashes included, is unchanged (so escaping twice changes
+// nothing more).
 std::string EscapeControl(std::string_view text);
 
 // True when `text` holds a C0 control character or DEL.
