@@ -1,5 +1,6 @@
 #include "tlogfs/check.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -128,9 +129,10 @@ Result<CheckReport> CheckPond(Pond& pond) {
   for (const auto& r : expected) want.insert(Fingerprint(r));
   for (const auto& r : actual) got.insert(Fingerprint(r));
   if (want != got) {
-    size_t differ = 0;
-    for (const auto& f : want) differ += got.count(f) ? 0 : 1;
-    for (const auto& f : got) differ += want.count(f) ? 0 : 1;
+    size_t missing = 0, extra = 0;
+    for (const auto& f : want) missing += got.count(f) ? 0 : 1;
+    for (const auto& f : got) extra += want.count(f) ? 0 : 1;
+    size_t differ = std::max(missing, extra);
     report.problems.push_back("the pond's index disagrees with the log on " +
                               std::to_string(differ) + " node versions; delete " + pond.dir() +
                               "/cache to rebuild it");

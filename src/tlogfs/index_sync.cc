@@ -5,6 +5,7 @@
 
 #include "tlogfs/log_reader.h"
 #include "util/counters.h"
+#include "util/warnings.h"
 
 namespace pond::tlogfs {
 namespace {
@@ -102,6 +103,9 @@ Result<SyncOutcome> Rebuild(Index& index, ObjectStore& store, delta::LazyParquet
   int64_t next = 0;
   if (checkpoint) {
     auto snapshot = delta::LoadSnapshot(store, engine, *checkpoint);
+    if (snapshot.ok()) {
+      for (const std::string& w : snapshot->warnings) Warn(w);
+    }
     if (!snapshot.ok()) {
       out.health = LogDamage(snapshot.status());
       out.intact_version = -1;
