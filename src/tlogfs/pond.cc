@@ -139,6 +139,9 @@ Result<std::unique_ptr<Pond>> Pond::Init(const std::string& dir, const std::stri
 Result<std::unique_ptr<Pond>> Pond::InitOn(std::unique_ptr<ObjectStore> store,
                                            const std::string& local_dir,
                                            const std::string& command, PondOptions options) {
+  std::error_code ec;
+  hostfs::create_directories(local_dir, ec);
+  if (ec) return Status::IOError("cannot create " + local_dir + ": " + ec.message());
   std::unique_ptr<Pond> pond(new Pond(local_dir, options, std::move(store)));
   ASSIGN_OR_RETURN(pond->writer_lock_,
                    FileLock::Acquire(local_dir + kLockFile, options.lock_timeout_ms,

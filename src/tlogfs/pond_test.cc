@@ -5,6 +5,8 @@
 #include <filesystem>
 
 #include "delta/log_files.h"
+#include "storage/fault_store.h"
+#include "tlogfs/check.h"
 #include "test_util.h"
 #include "tinyfs/fs.h"
 
@@ -207,6 +209,154 @@ TEST_F(PondTest, AbortAndEmptyTransactionsWriteNothing) {
   pond->Abort();
   EXPECT_TRUE(fs.Resolve("/gone").status().IsNotFound());
   EXPECT_FALSE(pond->store().Stat(delta::CommitKey(1)).ok());
+}
+
+// Content of `n` bytes that does not repeat within a blob.
+std::string Bytes(size_t n, char seed) {
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131 + seed) % 251);
+  return s;
+}
+
+std::string BigContent(int round, int which) {
+  return Bytes(100000, static_cast<char>(round * 2 + which));
+}
+
+// A transaction that touches several partitions and writes two blobs.
+Status WriteSome(FS& fs, int round) {
+  std::string r = "/r" + std::to_string(round);
+  RETURN_IF_ERROR(fs.Mkdir(r + "/sub", true).status());
+  RETURN_IF_ERROR(
+      fs.WriteFile(r + "/small", EntryType::kFileData, InlineContent("s" + r)).status());
+  int which = 0;
+  for (const char* name : {"/big1", "/sub/big2"}) {
+    ASSIGN_OR_RETURN(auto writer, fs.persistence().NewContent());
+    RETURN_IF_ERROR(writer->Append(BigContent(round, which++)));
+    ASSIGN_OR_RETURN(auto ref, writer->Finish());
+    RETURN_IF_ERROR(fs.WriteFile(r + name, EntryType::kFileData, ref).status());
+  }
+  return Status::OK();
+}
+
+// A pond lives on any ObjectStore: here one in memory, so every byte goes
+// through the store (nothing can take a host-file shortcut).
+TEST_F(PondTest, APondRunsOnAStoreThatIsNotOnTheHost) {
+  auto store = NewMemoryStore();
+  ObjectStore& base = *store;
+  struct Borrowed : FaultInjectingStore {
+    using FaultInjectingStore::FaultInjectingStore;
+    std::optional<std::string> LocalPath(const std::string&) const override { return std::nullopt; }
+  };
+  auto open = [&]() {
+    return Pond::OpenOn(std::make_unique<Borrowed>(base), dir_.path() + "/local");
+  };
+  ASSERT_OK(Pond::InitOn(std::make_unique<Borrowed>(base), dir_.path() + "/local", "init").status());
+  {
+    ASSERT_OK_AND_ASSIGN(auto pond, open());
+    Txn(*pond, [](FS& fs) { ASSERT_OK(WriteSome(fs, 1)); });
+  }
+  std::filesystem::remove_all(dir_.path() + "/local/cache");  // rebuilt from the store
+  ASSERT_OK_AND_ASSIGN(auto pond, open());
+  EXPECT_EQ(Read(*pond, "/r1/small"), "s/r1");
+  EXPECT_TRUE(Read(*pond, "/r1/sub/big2") == BigContent(1, 1));
+  ASSERT_OK_AND_ASSIGN(auto report, CheckPond(*pond));
+  EXPECT_TRUE(report.problems.empty()) << report.problems.front();
+  EXPECT_EQ(report.blobs, 2);
+}
+
+// A crash after any number of store writes leaves the old pond or the new one,
+// and never a commit that names a file the store does not hold: data files
+// and blobs are written before the commit that names them.
+TEST_F(PondTest, ACrashAtAnyWriteIsAllOrNothing) {
+  for (int n = 0;; ++n) {
+    SCOPED_TRACE(n);
+    testing::TempDir local;
+    auto base = NewMemoryStore();
+    ASSERT_OK(Pond::InitOn(std::make_unique<FaultInjectingStore>(*base), local.path(), "init")
+                  .status());
+    auto faulty = std::make_unique<FaultInjectingStore>(*base);
+    FaultInjectingStore* fault = faulty.get();
+    ASSERT_OK_AND_ASSIGN(auto pond, Pond::OpenOn(std::move(faulty), local.path()));
+    fault->CrashAfterWrites(n);
+    FS fs(*pond);
+    ASSERT_OK(pond->Begin("crash test"));
+    Status wrote = WriteSome(fs, 1);
+    Result<int64_t> committed = wrote.ok() ? pond->Commit() : Result<int64_t>(wrote);
+    if (!wrote.ok()) pond->Abort();
+    pond.reset();
+    // Reopen on the base store, as after a restart, with the cache gone.
+    std::filesystem::remove_all(local.path() + "/cache");
+    ASSERT_OK_AND_ASSIGN(auto after, Pond::OpenOn(std::make_unique<FaultInjectingStore>(*base),
+                                                  local.path()));
+    ASSERT_OK_AND_ASSIGN(auto report, CheckPond(*after));
+    EXPECT_TRUE(report.problems.empty()) << report.problems.front();
+    if (committed.ok()) {
+      EXPECT_EQ(after->last_txn(), 2);
+      EXPECT_TRUE(Read(*after, "/r1/sub/big2") == BigContent(1, 1));
+      break;  // enough writes to succeed: every crash point before it was tried
+    }
+    EXPECT_EQ(after->last_txn(), 1);
+    EXPECT_TRUE(FS(*after).Resolve("/r1").status().IsNotFound());
+    ASSERT_LT(n, 100);
+  }
+}
+
+// Every read of one Pond sees one transaction, however many commit meanwhile.
+TEST_F(PondTest, ReadsArePinnedToTheTransactionAtOpen) {
+  ASSERT_OK(Pond::Init(Dir(), "pond init").status());
+  {
+    auto writer = Open();
+    Txn(*writer, [](FS& fs) {
+      ASSERT_OK(fs.Mkdir("/from/dir", true).status());
+      ASSERT_OK(fs.Mkdir("/to", true).status());
+      ASSERT_OK(fs.WriteFile("/from/dir/f", EntryType::kFileData, InlineContent("f")).status());
+    });
+  }
+  auto reader = Open();
+  {
+    auto writer = Open();
+    Txn(*writer, [](FS& fs) { ASSERT_OK(fs.Rename("/from/dir", "/to/dir")); });
+    Txn(*writer, [](FS& fs) {
+      ASSERT_OK(fs.WriteFile("/to/dir/f", EntryType::kFileData, InlineContent("new")).status());
+    });
+  }
+  FS fs(*reader);
+  ASSERT_OK_AND_ASSIGN(auto matches, fs.Glob("/**/f"));
+  ASSERT_EQ(matches.size(), 1u);  // seen once, where it was at open
+  EXPECT_EQ(matches[0].path, "/from/dir/f");
+  EXPECT_EQ(Read(*reader, "/from/dir/f"), "f");
+  EXPECT_TRUE(fs.Resolve("/to/dir").status().IsNotFound());
+  EXPECT_EQ(reader->read_view(), 2);
+  EXPECT_EQ(Read(*Open(), "/to/dir/f"), "new");
+}
+
+// A store that publishes a commit and then reports an error (a lost reply):
+// the pond reports the transaction committed, once.
+TEST_F(PondTest, ACommitThatTookEffectIsReportedAsSuccess) {
+  struct Lying : FaultInjectingStore {
+    using FaultInjectingStore::FaultInjectingStore;
+    bool lie = false;
+    Status PutIfAbsent(const std::string& key, std::string_view data) override {
+      Status st = FaultInjectingStore::PutIfAbsent(key, data);
+      if (st.ok() && lie && key.starts_with("_delta_log/")) return Status::IOError("reply lost");
+      return st;
+    }
+  };
+  auto base = NewMemoryStore();
+  testing::TempDir local;
+  ASSERT_OK(Pond::InitOn(std::make_unique<FaultInjectingStore>(*base), local.path(), "init")
+                .status());
+  auto lying = std::make_unique<Lying>(*base);
+  Lying* raw = lying.get();
+  ASSERT_OK_AND_ASSIGN(auto pond, Pond::OpenOn(std::move(lying), local.path()));
+  raw->lie = true;
+  EXPECT_EQ(Txn(*pond, [](FS& fs) { ASSERT_OK(fs.Mkdir("/once", false).status()); }), 2);
+  raw->lie = false;
+  EXPECT_EQ(Txn(*pond, [](FS& fs) { ASSERT_OK(fs.Mkdir("/twice", false).status()); }), 3);
+  ASSERT_OK_AND_ASSIGN(auto reopened,
+                       Pond::OpenOn(std::make_unique<FaultInjectingStore>(*base), local.path()));
+  ASSERT_OK_AND_ASSIGN(auto txns, reopened->index().Transactions(kLatest, 10));
+  EXPECT_EQ(txns.size(), 3u);
 }
 
 }  // namespace
