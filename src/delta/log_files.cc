@@ -68,22 +68,22 @@ std::optional<int64_t> LogListing::latest_version() const {
 }
 
 Result<LogListing> ListLog(ObjectStore& store) {
-  ASSIGN_OR_RETURN(std::vector<ObjectInfo> objects, store.List(kLogDir));
+  ASSIGN_OR_RETURN(std::vector<std::string> keys, store.ListKeys(kLogDir));
   LogListing listing;
   const size_t dir_len = std::string_view(kLogDir).size();
-  for (const ObjectInfo& o : objects) {
-    std::string_view name = std::string_view(o.key).substr(dir_len);
+  for (const std::string& key : keys) {
+    std::string_view name = std::string_view(key).substr(dir_len);
     if (name.find('/') != std::string_view::npos || name.size() < 25) continue;
     auto version = ParseVersion(name.substr(0, 20));
     if (!version) continue;
     std::string_view rest = name.substr(20);
     if (rest == ".json") {
-      listing.commits[*version] = o.key;
+      listing.commits[*version] = key;
     } else if (rest == ".checkpoint.parquet") {
       CheckpointFiles& cp = listing.checkpoints[*version];
       cp.version = *version;
       cp.num_parts = 1;
-      cp.parts = {{1, o.key}};
+      cp.parts = {{1, key}};
     } else if (rest.starts_with(".checkpoint.") && rest.ends_with(".parquet") &&
                rest.size() == 12 + 10 + 1 + 10 + 8) {
       // .checkpoint.<part:10>.<parts:10>.parquet
@@ -97,7 +97,7 @@ Result<LogListing> ListLog(ObjectStore& store) {
       }
       cp.version = *version;
       cp.num_parts = *parts;
-      cp.parts[*part] = o.key;
+      cp.parts[*part] = key;
     }
   }
   return listing;

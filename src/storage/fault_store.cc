@@ -127,6 +127,11 @@ Result<std::unique_ptr<WriteStream>> FaultInjectingStore::OpenWrite(const std::s
   return std::unique_ptr<WriteStream>(new FaultWriteStream(*this, std::move(base), key, if_absent));
 }
 
+Result<std::vector<std::string>> FaultInjectingStore::ListKeys(const std::string& prefix) {
+  CountRead();
+  return base_.ListKeys(prefix);
+}
+
 Result<std::vector<ObjectInfo>> FaultInjectingStore::ListUnfinished() {
   CountRead();
   return base_.ListUnfinished();

@@ -56,6 +56,7 @@ class FaultInjectingStore : public ObjectStore {
   Status PutIfAbsent(const std::string& key, std::string_view data) override;
   Result<std::unique_ptr<WriteStream>> OpenWrite(const std::string& key, bool if_absent) override;
   Result<std::vector<ObjectInfo>> List(const std::string& prefix) override;
+  Result<std::vector<std::string>> ListKeys(const std::string& prefix) override;
   Status Delete(const std::string& key) override;
   Result<std::vector<ObjectInfo>> ListUnfinished() override;
   Status DeleteUnfinished(const std::string& name) override;

@@ -257,6 +257,19 @@ class LocalStore : public ObjectStore {
     return out;
   }
 
+  Result<std::vector<std::string>> ListKeys(const std::string& prefix) override {
+    std::vector<std::string> out;
+    size_t slash = prefix.rfind('/');
+    std::string dir_key = slash == std::string::npos ? "" : prefix.substr(0, slash);
+    std::string name_prefix = slash == std::string::npos ? prefix : prefix.substr(slash + 1);
+    if (slash != std::string::npos && !ValidateKey(dir_key).ok()) return out;
+    if (name_prefix.find('\0') != std::string::npos) return out;
+    std::string dir = dir_key.empty() ? root_ : Path(dir_key);
+    RETURN_IF_ERROR(WalkKeys(dir, dir_key.empty() ? "" : dir_key + "/", name_prefix, prefix, &out));
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
   Status Delete(const std::string& key) override {
     RETURN_IF_ERROR(ValidateKey(key));
     std::string path = Path(key);
@@ -364,6 +377,46 @@ class LocalStore : public ObjectStore {
         RETURN_IF_ERROR(Walk(path, key + "/", "", prefix, out));
       } else if (S_ISREG(st.st_mode)) {
         out->push_back(ObjectInfo{key, static_cast<uint64_t>(st.st_size), ModifiedMillis(st)});
+      }
+    }
+  }
+
+  // Like Walk, for names only: the entry type from readdir saves a stat per
+  // file (one is made only where the file system does not say).
+  Status WalkKeys(const std::string& dir, const std::string& key_prefix,
+                  const std::string& name_prefix, const std::string& prefix,
+                  std::vector<std::string>* out) {
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) {
+      if (IsAbsent(errno)) return Status::OK();
+      return SysError("list", prefix, errno);
+    }
+    std::unique_ptr<DIR, int (*)(DIR*)> closer(d, &::closedir);
+    while (true) {
+      errno = 0;
+      struct dirent* entry = ::readdir(d);
+      if (entry == nullptr) {
+        if (errno != 0) return SysError("list", prefix, errno);
+        return Status::OK();
+      }
+      std::string_view name = entry->d_name;
+      if (name == "." || name == ".." || name.starts_with(kTempPrefix)) continue;
+      if (!name.starts_with(name_prefix)) continue;
+      unsigned char type = entry->d_type;
+      std::string path = dir + "/" + std::string(name);
+      if (type == DT_UNKNOWN || type == DT_LNK) {
+        struct stat st;
+        if (::stat(path.c_str(), &st) != 0) {
+          if (errno == ENOENT) continue;
+          return SysError("list", prefix, errno);
+        }
+        type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+      }
+      std::string key = key_prefix + std::string(name);
+      if (type == DT_DIR) {
+        RETURN_IF_ERROR(WalkKeys(path, key + "/", "", prefix, out));
+      } else if (type == DT_REG) {
+        out->push_back(std::move(key));
       }
     }
   }

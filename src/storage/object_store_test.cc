@@ -187,6 +187,15 @@ TEST_P(ObjectStoreTest, ListByPrefixIsSortedAndExact) {
     ASSERT_OK_AND_ASSIGN(got, store().List(prefix));
     EXPECT_TRUE(got.empty()) << "prefix '" << prefix << "'";
   }
+  // ListKeys names exactly what List lists, for every prefix.
+  ASSERT_OK_AND_ASSIGN(auto out, store().OpenWrite("a/unfinished", false));
+  ASSERT_OK(out->Append("not yet"));  // a write in progress is no object
+  for (const char* prefix :
+       {"", "a", "a/", "a/c", "a/b", "b", "c", "zz/", "/a", "../", "a//", "./a"}) {
+    ASSERT_OK_AND_ASSIGN(got, store().List(prefix));
+    ASSERT_OK_AND_ASSIGN(std::vector<std::string> keys, store().ListKeys(prefix));
+    EXPECT_EQ(keys, Keys(got)) << "prefix '" << prefix << "'";
+  }
 }
 
 TEST_P(ObjectStoreTest, DeleteAndNotFound) {

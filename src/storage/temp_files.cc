@@ -10,12 +10,11 @@ namespace pond {
 namespace {
 
 // A fixed table of slots, so a signal handler can walk it without allocating.
-struct Slot {
-  std::atomic<int> state{0};  // 0 free, 1 being written, 2 file, 3 folder
-  char path[PATH_MAX];
-};
+// Both arrays are zero at load time (no constructor runs): the paths' pages
+// are touched only when a path is registered.
 constexpr int kSlots = 256;
-Slot g_slots[kSlots];
+constinit std::atomic<int> g_state[kSlots] = {};  // 0 free, 1 being written, 2 file, 3 folder
+char g_paths[kSlots][PATH_MAX];
 
 }  // namespace
 
@@ -23,9 +22,9 @@ int RegisterTempFile(const std::string& path, bool is_dir) {
   if (path.size() >= PATH_MAX) return -1;
   for (int i = 0; i < kSlots; ++i) {
     int expected = 0;
-    if (!g_slots[i].state.compare_exchange_strong(expected, 1)) continue;
-    std::memcpy(g_slots[i].path, path.c_str(), path.size() + 1);
-    g_slots[i].state.store(is_dir ? 3 : 2, std::memory_order_release);
+    if (!g_state[i].compare_exchange_strong(expected, 1)) continue;
+    std::memcpy(g_paths[i], path.c_str(), path.size() + 1);
+    g_state[i].store(is_dir ? 3 : 2, std::memory_order_release);
     return i;
   }
   return -1;
@@ -33,17 +32,17 @@ int RegisterTempFile(const std::string& path, bool is_dir) {
 
 void UnregisterTempFile(int handle) {
   if (handle < 0 || handle >= kSlots) return;
-  g_slots[handle].state.store(0, std::memory_order_release);
+  g_state[handle].store(0, std::memory_order_release);
 }
 
 void RemoveRegisteredTempFiles() {
   for (int pass = 2; pass <= 3; ++pass) {  // files first, then the folders that held them
     for (int i = 0; i < kSlots; ++i) {
-      if (g_slots[i].state.load(std::memory_order_acquire) != pass) continue;
+      if (g_state[i].load(std::memory_order_acquire) != pass) continue;
       if (pass == 2) {
-        ::unlink(g_slots[i].path);
+        ::unlink(g_paths[i]);
       } else {
-        ::rmdir(g_slots[i].path);
+        ::rmdir(g_paths[i]);
       }
     }
   }

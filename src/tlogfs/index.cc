@@ -333,6 +333,7 @@ Result<IndexState> Index::State() {
       has_version = true;
     }
     if (key == "last_txn") valid = valid && ParseInt64(value, &state.last_txn);
+    if (key == "commit_sha") state.commit_sha = value;
   }
   if (rc != SQLITE_DONE) return SqlError(db_, "read its state");
   if (!valid || !has_version || state.table_id.empty()) return IndexState{};  // rebuild
@@ -346,6 +347,7 @@ Status Index::SaveState(const IndexState& state) {
   RETURN_IF_ERROR(m.Bind(1, std::string("delta_version"))
                       .Bind(2, std::to_string(state.delta_version))
                       .Run("save its state"));
+  RETURN_IF_ERROR(m.Bind(1, std::string("commit_sha")).Bind(2, state.commit_sha).Run("save its state"));
   return m.Bind(1, std::string("last_txn"))
       .Bind(2, std::to_string(state.last_txn))
       .Run("save its state");
@@ -403,7 +405,8 @@ Status Index::InsertDamaged(const std::vector<DamagedFile>& damaged) {
 }
 
 Status Index::Apply(const TxnRow& txn, const std::vector<oplog::Record>& records,
-                    const std::string& table_id, const std::vector<DamagedFile>& damaged) {
+                    const std::string& table_id, const std::string& commit_sha,
+                    const std::vector<DamagedFile>& damaged) {
   return InWriteTransaction([&]() -> Status {
     ASSIGN_OR_RETURN(IndexState state, State());
     if (state.delta_version >= 0 && state.table_id != table_id) {
@@ -417,7 +420,8 @@ Status Index::Apply(const TxnRow& txn, const std::vector<oplog::Record>& records
     }
     RETURN_IF_ERROR(Insert(txn, records));
     RETURN_IF_ERROR(InsertDamaged(damaged));
-    return SaveState({table_id, txn.delta_version, std::max(txn.txn_seq, state.last_txn)});
+    return SaveState(
+        {table_id, txn.delta_version, std::max(txn.txn_seq, state.last_txn), commit_sha});
   });
 }
 
@@ -438,6 +442,15 @@ Status Index::Replace(const IndexState& state, const std::vector<TxnRecords>& tx
 }
 
 Status Index::Invalidate() { return Exec("DELETE FROM meta"); }
+
+Status Index::SetCommitSha(int64_t version, const std::string& commit_sha) {
+  return InWriteTransaction([&]() -> Status {
+    ASSIGN_OR_RETURN(IndexState state, State());
+    if (state.delta_version != version || state.commit_sha == commit_sha) return Status::OK();
+    state.commit_sha = commit_sha;
+    return SaveState(state);
+  });
+}
 
 Result<std::optional<tinyfs::DirEntry>> Index::Lookup(const std::string& dir,
                                                       const std::string& name, int64_t as_of) {

@@ -49,6 +49,10 @@ struct IndexState {
   std::string table_id;        // the Delta table's metaData.id ("" when empty)
   int64_t delta_version = -1;  // last Delta version applied (-1: none)
   int64_t last_txn = 0;        // last pond transaction applied (0: none)
+  // SHA-256 of the commit file of `delta_version` as applied ("" when not
+  // known): a reader that finds that file unchanged and no commit after it
+  // knows the index is current without listing the log.
+  std::string commit_sha;
 };
 
 // A data file of the log that could not be read when the index was built.
@@ -90,17 +94,23 @@ class Index {
 
   // Applies Delta version `txn.delta_version` of table `table_id`: its rows,
   // the directory changes they carry, its txn row, and the new state, all in
-  // one SQLite transaction. A version at or below the recorded one was applied
+  // one SQLite transaction; `commit_sha` is the hash of its commit file. A
+  // version at or below the recorded one was applied
   // already (by another process): OK, nothing changes. Conflict when the index
   // belongs to another table or is more than one version behind.
   Status Apply(const TxnRow& txn, const std::vector<oplog::Record>& records,
-               const std::string& table_id, const std::vector<DamagedFile>& damaged = {});
+               const std::string& table_id, const std::string& commit_sha,
+               const std::vector<DamagedFile>& damaged = {});
 
   // Replaces everything with `txns` (applied in order) and `state`, in one
   // SQLite transaction. When the index already holds `state.table_id` at
   // `state.delta_version` or later, it keeps its newer content instead.
   Status Replace(const IndexState& state, const std::vector<TxnRecords>& txns,
                  const std::vector<DamagedFile>& damaged);
+
+  // Records `commit_sha` as the hash of the commit file of `version`, if the
+  // index is at that version (a no-op otherwise).
+  Status SetCommitSha(int64_t version, const std::string& commit_sha);
 
   // Forgets the recorded state so that the next open rebuilds the index.
   Status Invalidate();

@@ -73,13 +73,15 @@ Result<SyncOutcome> CatchUp(Index& index, ObjectStore& store, delta::LazyParquet
     for (const auto& d : damaged) {
       if (d.delta_version == c.version) mine.push_back(d);
     }
-    RETURN_IF_ERROR(index.Apply(RowFor(c, records), records, view.table_id, mine));
+    RETURN_IF_ERROR(index.Apply(RowFor(c, records), records, view.table_id, c.sha256, mine));
   }
   out.intact_version = commits.empty() ? from - 1 : commits.back().version;
   if (out.health.ok() && out.intact_version < view.latest) {
     out.health = LogDamage(Status::Corruption(delta::CommitKey(out.intact_version + 1) +
                                               " is missing"));
   }
+  // An index stopped short by damage must never pass a reader's quick check.
+  if (!out.health.ok()) RETURN_IF_ERROR(index.SetCommitSha(out.intact_version, ""));
   return out;
 }
 
@@ -109,7 +111,7 @@ Result<SyncOutcome> Rebuild(Index& index, ObjectStore& store, delta::LazyParquet
     if (!snapshot.ok()) {
       out.health = LogDamage(snapshot.status());
       out.intact_version = -1;
-      RETURN_IF_ERROR(index.Replace({view.table_id, -1, 0}, {}, {}));
+      RETURN_IF_ERROR(index.Replace({view.table_id, -1, 0, ""}, {}, {}));
       return out;
     }
     for (const auto& [path, add] : snapshot->files) {
@@ -173,7 +175,15 @@ Result<SyncOutcome> Rebuild(Index& index, ObjectStore& store, delta::LazyParquet
     last_txn = std::max(last_txn, seq);
     ordered.push_back(std::move(t));
   }
-  RETURN_IF_ERROR(index.Replace({view.table_id, last, last_txn}, ordered, damaged));
+  // The newest commit's hash, for readers' quick check (when its file is
+  // there, and never for an index stopped short by damage).
+  std::string last_sha = commits.empty() ? "" : commits.back().sha256;
+  if (!out.health.ok() || last < view.latest) last_sha.clear();
+  if (out.health.ok() && commits.empty() && last >= 0 && listing.commits.count(last)) {
+    auto c = ReadCommit(store, last);
+    if (c.ok()) last_sha = c->sha256;
+  }
+  RETURN_IF_ERROR(index.Replace({view.table_id, last, last_txn, last_sha}, ordered, damaged));
   out.intact_version = last;
   if (out.health.ok() && last < view.latest) {
     out.health = LogDamage(Status::Corruption(delta::CommitKey(last + 1) + " is missing"));

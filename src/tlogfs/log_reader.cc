@@ -4,6 +4,7 @@
 
 #include "storage/host_files.h"
 #include "util/counters.h"
+#include "util/hash.h"
 #include "util/url.h"
 
 namespace pond::tlogfs {
@@ -40,6 +41,7 @@ Result<CommitContent> ReadCommit(ObjectStore& store, int64_t version) {
   }
   CommitContent c;
   c.version = version;
+  c.sha256 = Sha256Hex(*text);
   for (const auto& a : *actions) {
     if (a.kind == delta::Action::Kind::kCommitInfo) {
       c.info = oplog::ParseTxnInfo(a.commit_info.json);

@@ -29,6 +29,7 @@ struct DataFile {
 // What one commit holds for the pond.
 struct CommitContent {
   int64_t version = 0;
+  std::string sha256;                  // of the commit file's bytes
   std::optional<oplog::TxnInfo> info;  // nullopt for a commit a foreign writer made
   std::vector<DataFile> files;         // data-changing adds only
 };

@@ -172,7 +172,8 @@ Result<std::unique_ptr<Pond>> Pond::InitOn(std::unique_ptr<ObjectStore> store,
   RETURN_IF_ERROR(created.status());
   GlobalCounters().delta_commits++;
   pond->table_id_ = metadata.id;
-  pond->state_ = {metadata.id, 0, 1};
+  auto first = pond->store_->Get(delta::CommitKey(0));
+  pond->state_ = {metadata.id, 0, 1, first.ok() ? Sha256Hex(*first) : ""};
   pond->view_ = 1;
   TxnRow row{1, 0, info.timestamp, command, 1};
   // A stale cache from an earlier pond here is replaced, not trusted.
@@ -216,7 +217,7 @@ Result<std::unique_ptr<Pond>> Pond::Open(const std::string& dir, PondOptions opt
 Result<std::unique_ptr<Pond>> Pond::OpenOn(std::unique_ptr<ObjectStore> store,
                                            const std::string& local_dir, PondOptions options) {
   std::unique_ptr<Pond> pond(new Pond(local_dir, options, std::move(store)));
-  RETURN_IF_ERROR(pond->Load());
+  RETURN_IF_ERROR(pond->Load(/*full=*/false));
   if (options.as_of && *options.as_of > pond->state_.last_txn) {
     return Status::NotFound("the pond has no transaction " + std::to_string(*options.as_of) +
                             " (its latest is " + std::to_string(pond->state_.last_txn) + ")");
@@ -236,13 +237,30 @@ Status Pond::UsePrivateIndex() {
   return Status::OK();
 }
 
-Status Pond::Load() {
-  auto view = ReadLogView(*store_, table_->engine());
-  if (view.status().IsNotFound()) {
-    return Status::NotFound("there is no pond in " + dir_ + " (create one with pond init)");
-  }
-  RETURN_IF_ERROR(view.status());
-  table_id_ = view->table_id;
+Result<bool> Pond::QuickCheck() {
+  ASSIGN_OR_RETURN(IndexState state, index_->State());
+  if (state.delta_version < 0 || state.commit_sha.empty()) return false;
+  auto text = store_->Get(delta::CommitKey(state.delta_version));
+  if (!text.ok() || Sha256Hex(*text) != state.commit_sha) return false;
+  // A newer commit, or any doubt about it: the full check decides.
+  if (!store_->Stat(delta::CommitKey(state.delta_version + 1)).status().IsNotFound()) return false;
+  table_id_ = state.table_id;
+  state_ = std::move(state);
+  log_health_ = Status::OK();
+  index_complete_ = true;
+  intact_txn_ = state_.last_txn;
+  RETURN_IF_ERROR(LoadDamaged());
+  return true;
+}
+
+Status Pond::LoadDamaged() {
+  ASSIGN_OR_RETURN(damaged_, index_->Damaged());
+  damaged_by_part_.clear();
+  for (const DamagedFile& f : damaged_) damaged_by_part_.emplace(f.part_id, &f);
+  return Status::OK();
+}
+
+Status Pond::Load(bool full) {
   if (!index_) {
     auto file = Index::OpenFile(dir_ + kIndexFile);
     if (file.ok()) {
@@ -251,6 +269,16 @@ Status Pond::Load() {
       RETURN_IF_ERROR(UsePrivateIndex());
     }
   }
+  if (!full && !index_->in_memory()) {
+    ASSIGN_OR_RETURN(bool current, QuickCheck());
+    if (current) return Status::OK();
+  }
+  auto view = ReadLogView(*store_, table_->engine());
+  if (view.status().IsNotFound()) {
+    return Status::NotFound("there is no pond in " + dir_ + " (create one with pond init)");
+  }
+  RETURN_IF_ERROR(view.status());
+  table_id_ = view->table_id;
   ASSIGN_OR_RETURN(IndexState state, index_->State());
   SyncOutcome outcome;
   outcome.intact_version = view->latest;
@@ -294,11 +322,19 @@ Status Pond::Load() {
     }
     // The newest commit is the one a torn write would damage; the index may
     // hold it already, so read it once more (a few microseconds).
-    if (log_health_.ok() && view->listing.commits.count(view->latest) && view->latest > 0) {
+    std::string newest_sha;
+    if (log_health_.ok() && view->listing.commits.count(view->latest)) {
       auto newest = ReadCommit(*store_, view->latest);
       if (newest.status().code() == StatusCode::kCorruption) {
         log_health_ = Status::Corruption("the pond's log is damaged: " + newest.status().message());
+      } else if (newest.ok()) {
+        newest_sha = newest->sha256;
       }
+    }
+    // Let the next reader take the quick path (an index from before it, or
+    // one a rebuild left without the hash).
+    if (!newest_sha.empty() && !index_->in_memory()) {
+      (void)index_->SetCommitSha(view->latest, newest_sha);
     }
   }
   ASSIGN_OR_RETURN(state_, index_->State());
@@ -310,10 +346,7 @@ Status Pond::Load() {
   } else {
     ASSIGN_OR_RETURN(intact_txn_, index_->LastTxnAtVersion(outcome.intact_version));
   }
-  ASSIGN_OR_RETURN(damaged_, index_->Damaged());
-  damaged_by_part_.clear();
-  for (const DamagedFile& f : damaged_) damaged_by_part_.emplace(f.part_id, &f);
-  return Status::OK();
+  return LoadDamaged();
 }
 
 Status Pond::CheckReadable() const {
@@ -567,7 +600,7 @@ Status Pond::Begin(const std::string& command) {
                                          "; gave up after " +
                                          std::to_string(options_.lock_timeout_ms) +
                                          " ms (POND_LOCK_TIMEOUT_MS sets the wait)"));
-  Status st = Load();
+  Status st = Load(/*full=*/true);
   if (st.ok() && !log_health_.ok()) {
     st = Status::Corruption(log_health_.message() +
                             "; writes are refused until it is repaired (see pond fsck)");
@@ -659,14 +692,15 @@ Status Pond::WritePartitionFile(const std::string& part_id, const std::vector<op
   return Status::OK();
 }
 
-void Pond::ApplyCommitToIndex(const TxnRow& row, const std::vector<oplog::Record>& records) {
+void Pond::ApplyCommitToIndex(const TxnRow& row, const std::vector<oplog::Record>& records,
+                              const std::string& commit_sha) {
   std::unique_ptr<FileLock> lock;
   if (!index_->in_memory()) {
     auto locked = FileLock::Acquire(dir_ + kIndexLock, options_.lock_timeout_ms, "busy");
     if (!locked.ok()) return;  // another process is updating it; it will catch up
     lock = std::move(*locked);
   }
-  Status st = index_->Apply(row, records, table_id_);
+  Status st = index_->Apply(row, records, table_id_, commit_sha);
   if (!st.ok()) {
     Warn("the pond's index was not updated (" + st.message() +
          "); the next command brings it up to date from the log");
@@ -696,11 +730,12 @@ Result<int64_t> Pond::Commit() {
     // may report it as failed (a retry would commit it twice).
     GlobalCounters().delta_commits++;
     const int64_t seq = txn_->info.txn_seq;
-    state_ = {table_id_, version, seq};
+    auto written = store_->Get(delta::CommitKey(version));
+    state_ = {table_id_, version, seq, written.ok() ? Sha256Hex(*written) : ""};
     view_ = seq;
     ApplyCommitToIndex({seq, version, txn_->info.timestamp, txn_->info.command,
                         static_cast<int64_t>(records.size())},
-                       records);
+                       records, state_.commit_sha);
     return seq;
   }();
   txn_.reset();

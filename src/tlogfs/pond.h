@@ -116,8 +116,12 @@ class Pond final : public tinyfs::Persistence {
  private:
   struct Txn;
   Pond(std::string dir, PondOptions options, std::unique_ptr<ObjectStore> store);
-  // Lists the log and brings the index up to date with it (see above).
-  Status Load();
+  // Brings the index up to date with the log (see above). Unless `full`, an
+  // index whose newest commit is unchanged with none after it is taken as
+  // current without listing the log (O(1) for readers); writers list always.
+  Status Load(bool full);
+  Result<bool> QuickCheck();
+  Status LoadDamaged();
   Status UsePrivateIndex();
   Status CheckReadable() const;
   // Corruption when partition `part` has a damaged data file.
@@ -126,7 +130,8 @@ class Pond final : public tinyfs::Persistence {
   Status WritePartitionFile(const std::string& part_id, const std::vector<oplog::Record>& rows,
                             delta::AddFile* add);
   Result<int64_t> LatestVersionNumber(const tinyfs::NodeId& node);
-  void ApplyCommitToIndex(const TxnRow& row, const std::vector<oplog::Record>& records);
+  void ApplyCommitToIndex(const TxnRow& row, const std::vector<oplog::Record>& records,
+                          const std::string& commit_sha);
 
   std::string dir_;  // the host folder of the lock and the cache
   PondOptions options_;
