@@ -37,7 +37,8 @@ Result<std::vector<Field>> ParseSchema(const std::string& schema_string) {
 std::string SchemaString(const std::vector<Field>& fields) {
   json arr = json::array();
   for (const Field& f : fields) {
-    json t = f.type.starts_with("{") ? json::parse(f.type) : json(f.type);
+    json t = f.type.starts_with("{") ? json::parse(f.type, nullptr, false) : json(f.type);
+    if (t.is_discarded()) t = json(f.type);
     arr.push_back(
         {{"name", f.name}, {"type", t}, {"nullable", f.nullable}, {"metadata", json::object()}});
   }

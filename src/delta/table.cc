@@ -123,9 +123,10 @@ Status DeltaTable::WriteCheckpoint(const Snapshot& snapshot) {
 
   // The engine writes a host file; it is then streamed into the store, which
   // publishes it atomically.
-  std::string tmp =
-      (std::filesystem::temp_directory_path() / ("pond-checkpoint-" + NewUuidV7() + ".parquet"))
-          .string();
+  std::error_code tmp_ec;
+  std::filesystem::path tmp_dir = std::filesystem::temp_directory_path(tmp_ec);
+  if (tmp_ec) tmp_dir = "/tmp";
+  std::string tmp = (tmp_dir / ("pond-checkpoint-" + NewUuidV7() + ".parquet")).string();
   Status st = engine->WriteCheckpoint(lines, tmp);
   if (st.ok()) {
     st = [&]() -> Status {

@@ -74,21 +74,31 @@ std::optional<std::string> EnclosingPond(const std::string& dir) {
   return std::nullopt;
 }
 
-// What a pond folder may hold before its first commit (what a crashed init leaves).
-bool IsLeftOfAnInit(const hostfs::path& dir) {
+// The names in host folder `dir` (never throws; false when it cannot be read).
+bool Names(const hostfs::path& dir, std::vector<std::string>* names) {
   std::error_code ec;
-  for (const auto& e : hostfs::directory_iterator(dir, ec)) {
-    std::string name = e.path().filename().string();
-    if (name == "cache" || name == "lock") continue;
-    if (name != "data" || !e.is_directory(ec)) return false;
-    for (const auto& d : hostfs::directory_iterator(e.path(), ec)) {
-      std::string inner = d.path().filename().string();
-      if (inner != "_delta_log" && inner != "_large_files" && !inner.starts_with("part_id=")) {
-        return false;
-      }
-    }
+  hostfs::directory_iterator it(dir, ec);
+  for (; !ec && it != hostfs::directory_iterator(); it.increment(ec)) {
+    names->push_back(it->path().filename().string());
   }
   return !ec;
+}
+
+// What a pond folder may hold before its first commit (what a crashed init leaves).
+bool IsLeftOfAnInit(const hostfs::path& dir) {
+  std::vector<std::string> names;
+  if (!Names(dir, &names)) return false;
+  for (const std::string& name : names) {
+    if (name == "cache" || name == "lock") continue;
+    std::error_code ec;
+    if (name != "data" || !hostfs::is_directory(dir / name, ec)) return false;
+    std::vector<std::string> inner;
+    if (!Names(dir / name, &inner)) return false;
+    for (const std::string& n : inner) {
+      if (n != "_delta_log" && n != "_large_files" && !n.starts_with("part_id=")) return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -333,8 +343,10 @@ Status Pond::Load(bool full) {
     }
     // Let the next reader take the quick path (an index from before it, or
     // one a rebuild left without the hash).
+    // Only if the index lock is free right now: a reader never waits for it.
     if (!newest_sha.empty() && !index_->in_memory()) {
-      (void)index_->SetCommitSha(view->latest, newest_sha);
+      auto locked = FileLock::Acquire(dir_ + kIndexLock, 0, "busy");
+      if (locked.ok()) (void)index_->SetCommitSha(view->latest, newest_sha);
     }
   }
   ASSIGN_OR_RETURN(state_, index_->State());

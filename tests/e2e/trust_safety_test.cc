@@ -133,7 +133,7 @@ TEST_F(TrustSafety, APlantedLockSymlinkIsRefusedAndInitIsCareful) {
 // 12. Control characters: refused in new names, escaped when printed.
 TEST_F(TrustSafety, NamesWithControlCharactersAreRefusedAndNeverPrintedRaw) {
   std::string file = Host("f.txt", "x");
-  for (const std::string bad : {std::string("a\x1b[31mred"), std::string("new\nline"),
+  for (const std::string& bad : {std::string("a\x1b[31mred"), std::string("new\nline"),
                                 std::string("tab\there"), std::string("del\x7f")}) {
     PondRun r = Pond({"mkdir", "/" + bad});
     EXPECT_TRUE(Fails(r, 1, "control character")) << r.err;
