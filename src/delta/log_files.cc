@@ -67,7 +67,7 @@ std::optional<int64_t> LogListing::latest_version() const {
   return v;
 }
 
-Result<LogListing> ListLog(ObjectStore& store) {
+Result<LogListing> ListLog(ObjectStore& store, int64_t min_version) {
   ASSIGN_OR_RETURN(std::vector<std::string> keys, store.ListKeys(kLogDir));
   LogListing listing;
   const size_t dir_len = std::string_view(kLogDir).size();
@@ -75,7 +75,7 @@ Result<LogListing> ListLog(ObjectStore& store) {
     std::string_view name = std::string_view(key).substr(dir_len);
     if (name.find('/') != std::string_view::npos || name.size() < 25) continue;
     auto version = ParseVersion(name.substr(0, 20));
-    if (!version) continue;
+    if (!version || *version < min_version) continue;
     std::string_view rest = name.substr(20);
     if (rest == ".json") {
       listing.commits[*version] = key;

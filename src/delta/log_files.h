@@ -38,8 +38,10 @@ struct LogListing {
   std::optional<int64_t> latest_version() const;
 };
 
-// Lists _delta_log/ once. Files it does not recognise (.crc, temp files) are ignored.
-Result<LogListing> ListLog(ObjectStore& store);
+// Lists _delta_log/ once. Files it does not recognise (.crc, temp files) are
+// ignored, and so are commits and checkpoints before `min_version` (a reader
+// that starts from a known checkpoint needs nothing older).
+Result<LogListing> ListLog(ObjectStore& store, int64_t min_version = 0);
 
 // What `_last_checkpoint` names: nullopt when it is missing or unreadable (it is
 // only a hint; the listing is the truth).

@@ -166,12 +166,35 @@ std::vector<Action> Snapshot::CheckpointActions(int64_t min_tombstone_millis) co
   return out;
 }
 
+namespace {
+Result<Snapshot> LoadFromListing(ObjectStore& store, LazyParquetEngine& lazy,
+                                 const LogListing& listing, std::optional<int64_t> version);
+}  // namespace
+
 Result<Snapshot> LoadSnapshot(ObjectStore& store, LazyParquetEngine& lazy,
                               std::optional<int64_t> version) {
   // The listing is the truth (`_last_checkpoint` is only a hint, and a wrong
   // one must not matter): it tells which checkpoints exist and whether the
-  // commits after the chosen one are contiguous.
+  // commits after the chosen one are contiguous. The hint only narrows what
+  // the listing keeps: when its checkpoint is there, nothing older is needed.
+  if (!version) {
+    if (auto hint = ReadLastCheckpointHint(store)) {
+      ASSIGN_OR_RETURN(LogListing recent, ListLog(store, hint->version));
+      auto cp = recent.checkpoints.find(hint->version);
+      if (cp != recent.checkpoints.end() && cp->second.complete()) {
+        auto loaded = LoadFromListing(store, lazy, recent, version);
+        if (loaded.ok()) return loaded;  // otherwise the whole log decides
+      }
+    }
+  }
   ASSIGN_OR_RETURN(LogListing listing, ListLog(store));
+  return LoadFromListing(store, lazy, listing, version);
+}
+
+namespace {
+
+Result<Snapshot> LoadFromListing(ObjectStore& store, LazyParquetEngine& lazy,
+                                 const LogListing& listing, std::optional<int64_t> version) {
   auto latest = listing.latest_version();
   if (!latest) return Status::NotFound("there is no Delta table here (no _delta_log commits)");
   int64_t target = version.value_or(*latest);
@@ -211,6 +234,8 @@ Result<Snapshot> LoadSnapshot(ObjectStore& store, LazyParquetEngine& lazy,
   }
   return first_failure;
 }
+
+}  // namespace
 
 Result<int64_t> LatestVersion(ObjectStore& store) {
   ASSIGN_OR_RETURN(LogListing listing, ListLog(store));

@@ -266,7 +266,6 @@ class LocalStore : public ObjectStore {
     if (name_prefix.find('\0') != std::string::npos) return out;
     std::string dir = dir_key.empty() ? root_ : Path(dir_key);
     RETURN_IF_ERROR(WalkKeys(dir, dir_key.empty() ? "" : dir_key + "/", name_prefix, prefix, &out));
-    std::sort(out.begin(), out.end());
     return out;
   }
 
@@ -403,6 +402,10 @@ class LocalStore : public ObjectStore {
       if (name == "." || name == ".." || name.starts_with(kTempPrefix)) continue;
       if (!name.starts_with(name_prefix)) continue;
       unsigned char type = entry->d_type;
+      if (type == DT_REG) {  // the common case: no stat, no path
+        out->push_back(key_prefix + std::string(name));
+        continue;
+      }
       std::string path = dir + "/" + std::string(name);
       if (type == DT_UNKNOWN || type == DT_LNK) {
         struct stat st;

@@ -83,9 +83,9 @@ class ObjectStore {
   // are never listed.
   virtual Result<std::vector<ObjectInfo>> List(const std::string& prefix) = 0;
 
-  // The keys List(prefix) would return, without sizes or times: for callers
-  // that need only names, on stores where those cost extra (a local
-  // directory pays a stat per file for them).
+  // The keys List(prefix) would return, in no particular order, without
+  // sizes or times: for callers that need only names, on stores where those
+  // cost extra (a local directory pays a stat per file for them).
   virtual Result<std::vector<std::string>> ListKeys(const std::string& prefix) {
     ASSIGN_OR_RETURN(std::vector<ObjectInfo> objects, List(prefix));
     std::vector<std::string> keys;
