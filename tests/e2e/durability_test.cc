@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -368,6 +369,18 @@ class CrashTest : public ::testing::Test {
 TEST_F(CrashTest, CopyKilledAtAnyMomentIsAllOrNothing) {
   const auto suite_start = Clock::now();
   HostTree tree(dir_.path());
+  // A killed copy cannot remove its scratch files: keep them in this test's
+  // folder rather than the machine's temp directory.
+  const std::string scratch = dir_.path() + "/tmp";
+  std::filesystem::create_directories(scratch);
+  const char* old_tmpdir = std::getenv("TMPDIR");
+  const std::string saved_tmpdir = old_tmpdir ? old_tmpdir : "";
+  setenv("TMPDIR", scratch.c_str(), 1);
+  struct RestoreTmpdir {
+    bool had;
+    std::string value;
+    ~RestoreTmpdir() { had ? setenv("TMPDIR", value.c_str(), 1) : unsetenv("TMPDIR"); }
+  } restore{old_tmpdir != nullptr, saved_tmpdir};
   Children children;
   std::mt19937_64 rng(0xD0C5EED);
 

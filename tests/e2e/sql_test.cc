@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -198,8 +199,9 @@ Status BuildHostFiles(SharedPond& p) {
 // Built once for the whole binary: the tests only read it (every failing
 // command checks that it committed nothing).
 SharedPond& Shared() {
-  static SharedPond* p = [] {
-    auto* s = new SharedPond;
+  // A static object, so that its folder is removed when the binary exits.
+  static std::unique_ptr<SharedPond> p = [] {
+    auto s = std::make_unique<SharedPond>();
     s->pond = s->dir.path() + "/pond";
     s->host = s->dir.path() + "/host";
     hostfs::create_directories(s->host);
