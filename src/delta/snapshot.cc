@@ -133,8 +133,8 @@ std::optional<int64_t> FirstMissingCommit(const LogListing& listing, int64_t fro
 }
 
 Status MissingCommit(int64_t version) {
-  return Status::Corruption("the log has no commit for version " + std::to_string(version) +
-                            " (" + CommitKey(version) + " is missing)");
+  return Status::Corruption("the log has no commit for version " + std::to_string(version) + " (" +
+                            CommitKey(version) + " is missing)");
 }
 
 }  // namespace

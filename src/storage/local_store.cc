@@ -344,40 +344,50 @@ class LocalStore : public ObjectStore {
     return stream->Commit();
   }
 
-  // Appends to `out` every file under host directory `dir` (whose key is
-  // `key_prefix` + relative path) whose top-level name starts with `name_prefix`.
-  // A missing directory lists as empty; `prefix` only names the listing in errors.
-  Status Walk(const std::string& dir, const std::string& key_prefix, const std::string& name_prefix,
-              const std::string& prefix, std::vector<ObjectInfo>* out) {
+  // Calls `visit(name, d_type)` for each entry of host directory `dir` but
+  // "." and "..". A missing directory has no entries; `what` names the
+  // listing in errors.
+  template <typename Visit>
+  static Status ForEachEntry(const std::string& dir, const std::string& what, Visit&& visit) {
     DIR* d = ::opendir(dir.c_str());
     if (d == nullptr) {
       if (IsAbsent(errno)) return Status::OK();
-      return SysError("list", prefix, errno);
+      return SysError("list", what, errno);
     }
     std::unique_ptr<DIR, int (*)(DIR*)> closer(d, &::closedir);
     while (true) {
       errno = 0;
       struct dirent* entry = ::readdir(d);
       if (entry == nullptr) {
-        if (errno != 0) return SysError("list", prefix, errno);
+        if (errno != 0) return SysError("list", what, errno);
         return Status::OK();
       }
       std::string_view name = entry->d_name;
-      if (name == "." || name == ".." || name.starts_with(kTempPrefix)) continue;
-      if (!name.starts_with(name_prefix)) continue;
+      if (name == "." || name == "..") continue;
+      RETURN_IF_ERROR(visit(name, entry->d_type));
+    }
+  }
+
+  // Appends to `out` every file under host directory `dir` (whose key is
+  // `key_prefix` + relative path) whose top-level name starts with `name_prefix`.
+  // A missing directory lists as empty; `prefix` only names the listing in errors.
+  Status Walk(const std::string& dir, const std::string& key_prefix, const std::string& name_prefix,
+              const std::string& prefix, std::vector<ObjectInfo>* out) {
+    return ForEachEntry(dir, prefix, [&](std::string_view name, unsigned char) -> Status {
+      if (name.starts_with(kTempPrefix) || !name.starts_with(name_prefix)) return Status::OK();
       std::string path = dir + "/" + std::string(name);
       struct stat st;
       if (::stat(path.c_str(), &st) != 0) {
-        if (errno == ENOENT) continue;  // deleted while we were listing
+        if (errno == ENOENT) return Status::OK();  // deleted while we were listing
         return SysError("list", prefix, errno);
       }
       std::string key = key_prefix + std::string(name);
-      if (S_ISDIR(st.st_mode)) {
-        RETURN_IF_ERROR(Walk(path, key + "/", "", prefix, out));
-      } else if (S_ISREG(st.st_mode)) {
+      if (S_ISDIR(st.st_mode)) return Walk(path, key + "/", "", prefix, out);
+      if (S_ISREG(st.st_mode)) {
         out->push_back(ObjectInfo{key, static_cast<uint64_t>(st.st_size), ModifiedMillis(st)});
       }
-    }
+      return Status::OK();
+    });
   }
 
   // Like Walk, for names only: the entry type from readdir saves a stat per
@@ -385,73 +395,44 @@ class LocalStore : public ObjectStore {
   Status WalkKeys(const std::string& dir, const std::string& key_prefix,
                   const std::string& name_prefix, const std::string& prefix,
                   std::vector<std::string>* out) {
-    DIR* d = ::opendir(dir.c_str());
-    if (d == nullptr) {
-      if (IsAbsent(errno)) return Status::OK();
-      return SysError("list", prefix, errno);
-    }
-    std::unique_ptr<DIR, int (*)(DIR*)> closer(d, &::closedir);
-    while (true) {
-      errno = 0;
-      struct dirent* entry = ::readdir(d);
-      if (entry == nullptr) {
-        if (errno != 0) return SysError("list", prefix, errno);
-        return Status::OK();
-      }
-      std::string_view name = entry->d_name;
-      if (name == "." || name == ".." || name.starts_with(kTempPrefix)) continue;
-      if (!name.starts_with(name_prefix)) continue;
-      unsigned char type = entry->d_type;
+    return ForEachEntry(dir, prefix, [&](std::string_view name, unsigned char type) -> Status {
+      if (name.starts_with(kTempPrefix) || !name.starts_with(name_prefix)) return Status::OK();
       if (type == DT_REG) {  // the common case: no stat, no path
         out->push_back(key_prefix + std::string(name));
-        continue;
+        return Status::OK();
       }
       std::string path = dir + "/" + std::string(name);
       if (type == DT_UNKNOWN || type == DT_LNK) {
         struct stat st;
         if (::stat(path.c_str(), &st) != 0) {
-          if (errno == ENOENT) continue;
+          if (errno == ENOENT) return Status::OK();
           return SysError("list", prefix, errno);
         }
         type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
       }
       std::string key = key_prefix + std::string(name);
-      if (type == DT_DIR) {
-        RETURN_IF_ERROR(WalkKeys(path, key + "/", "", prefix, out));
-      } else if (type == DT_REG) {
-        out->push_back(std::move(key));
-      }
-    }
+      if (type == DT_DIR) return WalkKeys(path, key + "/", "", prefix, out);
+      if (type == DT_REG) out->push_back(std::move(key));
+      return Status::OK();
+    });
   }
 
   // Appends every ".tmp-" file under host directory `dir` (relative name `rel`).
   Status WalkUnfinished(const std::string& dir, const std::string& rel,
                         std::vector<ObjectInfo>* out) {
-    DIR* d = ::opendir(dir.c_str());
-    if (d == nullptr) {
-      if (IsAbsent(errno)) return Status::OK();
-      return SysError("list", rel.empty() ? "." : rel, errno);
-    }
-    std::unique_ptr<DIR, int (*)(DIR*)> closer(d, &::closedir);
-    while (true) {
-      errno = 0;
-      struct dirent* entry = ::readdir(d);
-      if (entry == nullptr) {
-        if (errno != 0) return SysError("list", rel.empty() ? "." : rel, errno);
-        return Status::OK();
-      }
-      std::string_view name = entry->d_name;
-      if (name == "." || name == "..") continue;
-      std::string path = dir + "/" + std::string(name);
-      std::string child = rel.empty() ? std::string(name) : rel + "/" + std::string(name);
-      struct stat st;
-      if (::lstat(path.c_str(), &st) != 0) continue;
-      if (S_ISDIR(st.st_mode)) {
-        RETURN_IF_ERROR(WalkUnfinished(path, child, out));
-      } else if (name.starts_with(kTempPrefix)) {
-        out->push_back(ObjectInfo{child, static_cast<uint64_t>(st.st_size), ModifiedMillis(st)});
-      }
-    }
+    return ForEachEntry(
+        dir, rel.empty() ? "." : rel, [&](std::string_view name, unsigned char) -> Status {
+          std::string path = dir + "/" + std::string(name);
+          std::string child = rel.empty() ? std::string(name) : rel + "/" + std::string(name);
+          struct stat st;
+          if (::lstat(path.c_str(), &st) != 0) return Status::OK();
+          if (S_ISDIR(st.st_mode)) return WalkUnfinished(path, child, out);
+          if (name.starts_with(kTempPrefix)) {
+            out->push_back(
+                ObjectInfo{child, static_cast<uint64_t>(st.st_size), ModifiedMillis(st)});
+          }
+          return Status::OK();
+        });
   }
 
   const std::string root_;  // host path of the store, without a trailing '/'

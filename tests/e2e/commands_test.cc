@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "e2e/pond_fixture.h"
 #include "e2e/run_pond.h"
 
 namespace pond::testing {
@@ -32,53 +33,8 @@ std::string PrimitivesParquet() { return ConformanceParquet("all_primitive_types
 // basic_append: letter, number, a_float; no time column.
 std::string NoTimeParquet() { return ConformanceParquet("basic_append"); }
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::stringstream ss(text);
-  std::string line;
-  while (std::getline(ss, line)) lines.push_back(line);
-  return lines;
-}
-
-using Strings = std::vector<std::string>;
-
-// A command that worked: exit 0, nothing on stderr.
-::testing::AssertionResult Ok(const PondRun& r) {
-  if (r.exit_code == 0 && r.err.empty()) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << "exit " << r.exit_code << "\nstderr: " << r.err << "\nstdout: " << r.out;
-}
-
-// A command that failed as it should: the exit code, nothing on stdout, and
-// exactly one line on stderr, "pond: ..." containing `needle`.
-::testing::AssertionResult Fails(const PondRun& r, int code, const std::string& needle) {
-  if (r.exit_code == code && r.out.empty() && LineCount(r.err) == 1 &&
-      r.err.rfind("pond: ", 0) == 0 && r.err.find(needle) != std::string::npos) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure()
-         << "exit " << r.exit_code << " (want " << code << ")\nstderr: " << r.err
-         << "(want one line with '" << needle << "')\nstdout: " << r.out;
-}
-
-class CommandsTest : public ::testing::Test {
+class CommandsTest : public PondFixture {
  protected:
-  void SetUp() override {
-    fs::create_directories(host_);
-    ASSERT_TRUE(Ok(Pond({"init"})));
-  }
-
-  PondRun Pond(const Strings& args) { return RunPond(args, "POND=" + ShellQuote(pond_)); }
-
-  // Writes a host file under host_ (creating parents) and returns its path.
-  std::string Host(const std::string& name, const std::string& bytes) {
-    fs::path p = fs::path(host_) / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    return p.string();
-  }
-
   // The pond's output of `cat PATH` (asserting it worked).
   std::string Cat(const std::string& path) {
     PondRun r = Pond({"cat", path});
@@ -106,10 +62,6 @@ class CommandsTest : public ::testing::Test {
     if (lines.empty()) return -1;
     return std::stoll(lines.back());
   }
-
-  TempDir dir_;
-  std::string pond_ = dir_.path() + "/pond";
-  std::string host_ = dir_.path() + "/host";
 };
 
 // ---------------------------------------------------------------- init
@@ -872,7 +824,8 @@ TEST_F(CommandsTest, AsOf) {
 
   EXPECT_TRUE(Fails(Pond({"--as-of", "2", "mkdir", "/x"}), 2, "cannot be used to change the pond"));
   EXPECT_TRUE(Fails(Pond({"--as-of", "4", "rm", "/f"}), 2, "cannot be used to change the pond"));
-  EXPECT_TRUE(Fails(Pond({"--as-of", "2", "copy", Host("x", "X"), "/x"}), 2, "cannot be used to change the pond"));
+  EXPECT_TRUE(Fails(Pond({"--as-of", "2", "copy", Host("x", "X"), "/x"}), 2,
+                    "cannot be used to change the pond"));
   EXPECT_TRUE(Fails(Pond({"--as-of", "5", "list"}), 1, "no transaction 5"));
   EXPECT_TRUE(Fails(Pond({"--as-of", "0", "list"}), 2,
                     "--as-of: must be a whole number of 1 or more, not '0'"));

@@ -490,8 +490,8 @@ TEST_F(SqlFormats, JsonlIsOneObjectPerLine) {
   EXPECT_EQ(qty, 100);
   EXPECT_DOUBLE_EQ(weight, 25.0);
   // Timestamps are strings; query output is json too.
-  lines = Lines(Out(
-      {"query", "SELECT timestamp, value FROM '/s.series' WHERE value = 201", "--format", "jsonl"}));
+  lines = Lines(Out({"query", "SELECT timestamp, value FROM '/s.series' WHERE value = 201",
+                     "--format", "jsonl"}));
   ASSERT_EQ(lines.size(), 1u);
   nlohmann::json j = nlohmann::json::parse(lines[0]);
   EXPECT_EQ(j, nlohmann::json::parse(R"({"timestamp":"2024-03-01 02:10:00+00","value":201})"));
@@ -502,8 +502,7 @@ TEST_F(SqlFormats, RawIsTheOriginalParquet) {
   EXPECT_EQ(Out({"cat", "/b0.table", "--format", "raw"}), ReadWholeFile(Host("hour0.parquet")));
   // A raw data file prints its bytes by default.
   EXPECT_EQ(Out({"cat", "/raw.csv"}), ReadWholeFile(Host("raw.csv")));
-  EXPECT_TRUE(
-      Fails(Run({"cat", "/t.table", "--format", "raw", "--sql", "SELECT 1"}), "--sql", 2));
+  EXPECT_TRUE(Fails(Run({"cat", "/t.table", "--format", "raw", "--sql", "SELECT 1"}), "--sql", 2));
 }
 
 // ---------------------------------------------------------------- CSV
