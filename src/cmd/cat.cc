@@ -177,10 +177,10 @@ Status CatTable(Context& ctx, const CatOptions& opts, tinyfs::FS& fs, tlogfs::Po
 Status CatPond(Context& ctx, const CatOptions& opts, const Location& loc) {
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
   tinyfs::FS fs(*pond);
+  auto factories = AttachFactories(fs, *pond);
   if (loc.scheme == "csv") return CatTable(ctx, opts, fs, *pond, loc.path, true, false);
   ASSIGN_OR_RETURN(tinyfs::Node node, fs.Resolve(opts.target));
-  bool tabular =
-      node.type == tinyfs::EntryType::kFileTable || node.type == tinyfs::EntryType::kFileSeries;
+  bool tabular = tinyfs::IsTabular(node.type);
   bool raw = opts.format == "raw" || (opts.format.empty() && opts.sql.empty() && !tabular);
   if (!raw) {
     if (!tabular) {
@@ -188,8 +188,7 @@ Status CatPond(Context& ctx, const CatOptions& opts, const Location& loc) {
           "'" + EscapeControl(node.path) + "' is a " + tinyfs::EntryTypeName(node.type) +
           ", not a table; to read a CSV file as a table, use csv://" + EscapeControl(node.path));
     }
-    return CatTable(ctx, opts, fs, *pond, node.path, false,
-                    node.type == tinyfs::EntryType::kFileSeries);
+    return CatTable(ctx, opts, fs, *pond, node.path, false, tinyfs::IsSeries(node.type));
   }
   if (!opts.sql.empty()) return UsageError(ctx, "--sql needs a table, not --format=raw");
   if (!opts.time_start.empty() || !opts.time_end.empty()) {

@@ -66,9 +66,11 @@ int Run(int argc, char** argv) {
   app.add_flag("-v,--verbose", ctx.global.verbose, "print performance counters to stderr");
   app.add_option("--as-of", ctx.global.as_of, "read the pond as it was at transaction N")
       ->check(WholeNumberAtLeast(1));
-  for (auto add : {AddCatCommand, AddCopyCommand, AddDescribeCommand, AddFsckCommand,
-                   AddGcCommand, AddInitCommand, AddListCommand, AddLnCommand, AddLogCommand,
-                   AddMkdirCommand, AddMvCommand, AddQueryCommand, AddRmCommand, AddShowCommand}) {
+  for (auto add : {AddApplyCommand, AddCatCommand, AddCopyCommand, AddDescribeCommand,
+                   AddExportCommand, AddFsckCommand, AddGcCommand, AddInitCommand, AddListCommand,
+                   AddListFactoriesCommand, AddLnCommand, AddLogCommand, AddMkdirCommand,
+                   AddMknodCommand, AddMvCommand, AddQueryCommand, AddRmCommand, AddRunCommand,
+                   AddShowCommand}) {
     add(app, ctx);
   }
   ctx.command_line = "pond";

@@ -1,5 +1,7 @@
 #include "cmd/common.h"
 
+#include "factory/evaluator.h"
+
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <cstdio>
@@ -37,6 +39,10 @@ Result<std::unique_ptr<tlogfs::Pond>> OpenPond(Context& ctx, bool allow_damage) 
   return tlogfs::Pond::Open(ctx.global.pond_dir, options);
 }
 
+std::unique_ptr<tinyfs::DynamicNodes> AttachFactories(tinyfs::FS& fs, tlogfs::Pond& pond) {
+  return factory::Attach(fs, pond);
+}
+
 Status RunWrite(Context& ctx, const std::function<Status(tinyfs::FS&, tlogfs::Pond&)>& body) {
   if (ctx.global.as_of) {
     return UsageError(ctx, "--as-of reads a past transaction; it cannot be used to change the pond");
@@ -46,6 +52,7 @@ Status RunWrite(Context& ctx, const std::function<Status(tinyfs::FS&, tlogfs::Po
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx, /*allow_damage=*/true));
   RETURN_IF_ERROR(pond->Begin(ctx.command_line));
   tinyfs::FS fs(*pond);
+  auto factories = AttachFactories(fs, *pond);
   Status st = body(fs, *pond);
   if (!st.ok()) {
     pond->Abort();

@@ -25,6 +25,9 @@ Status UsageError(Context& ctx, std::string message);
 // With `allow_damage`, a pond whose log is damaged opens with what is intact.
 Result<std::unique_ptr<tlogfs::Pond>> OpenPond(Context& ctx, bool allow_damage = false);
 
+// Lets `fs` compute dynamic nodes (factories) for as long as the result lives.
+std::unique_ptr<tinyfs::DynamicNodes> AttachFactories(tinyfs::FS& fs, tlogfs::Pond& pond);
+
 // Runs `body` as one transaction recorded with the command line: commits when
 // it succeeds, aborts (leaving nothing behind) when it fails.
 Status RunWrite(Context& ctx, const std::function<Status(tinyfs::FS&, tlogfs::Pond&)>& body);

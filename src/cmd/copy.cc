@@ -376,6 +376,7 @@ Status CopyOut(Context& ctx, const CopyOptions& opts, const std::string& host_di
   }
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
   tinyfs::FS fs(*pond);
+  auto factories = AttachFactories(fs, *pond);
   for (size_t i = 0; i + 1 < opts.args.size(); ++i) {
     if (opts.args[i].empty()) return Status::InvalidArgument("a source cannot be empty");
     ASSIGN_OR_RETURN(auto matches, fs.Glob(opts.args[i]));
@@ -388,7 +389,9 @@ Status CopyOut(Context& ctx, const CopyOptions& opts, const std::string& host_di
         node = *target;
         node.path = m.path;
       }
-      if (!tinyfs::IsFile(node.type)) continue;
+      const bool computed = node.type == EntryType::kDynamicTable ||
+                            node.type == EntryType::kDynamicSeries;
+      if (!tinyfs::IsFile(node.type) && !computed) continue;
       hostfs::path out = (host_dir / m.path.substr(1)).lexically_normal();
       // Pond names cannot hold '/' or "..", but a host symlink under the
       // directory could still point elsewhere: check where it really lands.
@@ -406,6 +409,7 @@ Status CopyOut(Context& ctx, const CopyOptions& opts, const std::string& host_di
       // Complete or absent: written beside its name, then renamed.
       std::string tmp = out.string() + ".pond-tmp-" + NewUuidV7();
       int handle = RegisterTempFile(tmp);
+      // A computed table or series is one Parquet file already.
       Status st = node.type == EntryType::kFileSeries ? WriteSeriesOut(fs, *pond, node, tmp)
                                                       : WriteBytesOut(fs, node, tmp);
       if (st.ok()) {

@@ -40,6 +40,7 @@ std::optional<std::string> TimeColumn(const tinyfs::NodeVersion& v) {
 Status RunDescribe(Context& ctx, const DescribeOptions& opts) {
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
   tinyfs::FS fs(*pond);
+  auto factories = AttachFactories(fs, *pond);
   ASSIGN_OR_RETURN(auto matches, fs.Glob(opts.pattern));
   if (matches.empty()) {
     return Status::NotFound("nothing matches '" + EscapeControl(opts.pattern) + "'");
@@ -50,14 +51,35 @@ Status RunDescribe(Context& ctx, const DescribeOptions& opts) {
   for (const auto& m : matches) {
     ASSIGN_OR_RETURN(auto versions, fs.Versions(m.node));
     const auto& first = versions.front();
-    const bool series = m.node.type == tinyfs::EntryType::kFileSeries;
-    const bool tabular = series || m.node.type == tinyfs::EntryType::kFileTable;
+    const bool series = tinyfs::IsSeries(m.node.type);
+    const bool tabular = tinyfs::IsTabular(m.node.type);
     // A series is read as the union of its versions; a table as its latest.
     std::vector<sql::SchemaColumn> schema =
         series ? sql::MergedColumns(versions) : sql::VersionColumns(versions.back());
+    int64_t rows = RowCount(versions, series);
+    std::optional<std::string> time_column = TimeColumn(versions.back());
+    std::optional<std::string> factory;
+    std::optional<std::string> config;
+    std::optional<tinyfs::DynamicContent> computed;
+    if (tinyfs::IsDynamic(m.node.type)) {
+      factory = versions.back().meta.factory;
+      // The config as stored (unexpanded); a node inside a dynamic directory has none.
+      if (auto stream = pond->OpenContent(m.node.id, versions.back().version); stream.ok()) {
+        if (auto text = tinyfs::ReadAll(**stream); text.ok()) config = *text;
+      }
+    }
+    if (tabular && tinyfs::IsDynamic(m.node.type)) {
+      ASSIGN_OR_RETURN(computed, fs.ComputeDynamic(m.node));
+      tinyfs::NodeVersion as_version;
+      as_version.meta = computed->meta;
+      schema = sql::VersionColumns(as_version);
+      time_column = TimeColumn(as_version);
+      auto a = nlohmann::json::parse(computed->meta.attributes, nullptr, false);
+      rows = a.is_object() && a["rows"].is_number_integer() ? a["rows"].get<int64_t>() : 0;
+    }
     std::optional<size_t> entries;
     std::optional<std::string> target;
-    if (m.node.type == tinyfs::EntryType::kDirectory) {
+    if (tinyfs::IsDirectory(m.node.type)) {
       ASSIGN_OR_RETURN(auto list, fs.ReadDirectory(m.node));
       entries = list.size();
     }
@@ -71,6 +93,17 @@ Status RunDescribe(Context& ctx, const DescribeOptions& opts) {
                              {"partition", first.part_id}};
       if (entries) item["entries"] = *entries;
       if (target) item["target"] = *target;
+      if (factory) item["factory"] = *factory;
+      if (config) item["config"] = *config;
+      if (computed) {
+        item["computed"] = {{"size", computed->size}};
+        if (computed->meta.min_event_time) {
+          item["computed"]["min_event_time"] = FormatMicrosUtc(*computed->meta.min_event_time);
+        }
+        if (computed->meta.max_event_time) {
+          item["computed"]["max_event_time"] = FormatMicrosUtc(*computed->meta.max_event_time);
+        }
+      }
       nlohmann::json vs = nlohmann::json::array();
       for (const auto& v : versions) {
         nlohmann::json jv = {{"version", v.version},
@@ -90,8 +123,8 @@ Status RunDescribe(Context& ctx, const DescribeOptions& opts) {
         nlohmann::json cols = nlohmann::json::array();
         for (const auto& [name, type] : schema) cols.push_back({{"name", name}, {"type", type}});
         item["schema"] = std::move(cols);
-        item["rows"] = RowCount(versions, series);
-        if (auto tc = TimeColumn(versions.back())) item["time_column"] = *tc;
+        item["rows"] = rows;
+        if (time_column) item["time_column"] = *time_column;
       }
       lister.Add(item);
       continue;
@@ -101,6 +134,26 @@ Status RunDescribe(Context& ctx, const DescribeOptions& opts) {
     out << "  node:      " << m.node.id << " (partition " << first.part_id << ")\n";
     if (entries) out << "  entries:   " << *entries << "\n";
     if (target) out << "  target:    " << EscapeControl(*target) << "\n";
+    if (factory) out << "  factory:   " << EscapeControl(*factory) << "\n";
+    if (config) {
+      out << "  config:\n";
+      std::string line;
+      for (char c : *config + (config->empty() || config->back() == '\n' ? "" : "\n")) {
+        if (c != '\n') {
+          line += c;
+          continue;
+        }
+        out << "    " << EscapeControl(line) << "\n";
+        line.clear();
+      }
+    }
+    if (computed && (computed->meta.min_event_time || computed->meta.max_event_time)) {
+      out << "  events:    "
+          << (computed->meta.min_event_time ? FormatMicrosUtc(*computed->meta.min_event_time) : "?")
+          << " .. "
+          << (computed->meta.max_event_time ? FormatMicrosUtc(*computed->meta.max_event_time) : "?")
+          << "\n";
+    }
     out << "  versions:  " << versions.size() << "\n";
     for (const auto& v : versions) {
       out << "    v" << v.version << "  " << ShortTime(v.timestamp) << "  txn " << v.txn_seq;
@@ -118,12 +171,10 @@ Status RunDescribe(Context& ctx, const DescribeOptions& opts) {
     if (tabular) {
       out << "  schema:   ";
       for (const auto& [name, type] : schema) out << " " << EscapeControl(name) << " " << type << ";";
-      out << (series && versions.size() > 1 ? "  (all versions)" : "") << "\n";
-      out << "  rows:      " << RowCount(versions, series) << (series ? " (all versions)" : "")
-          << "\n";
-      if (auto tc = TimeColumn(versions.back())) {
-        out << "  time column: " << EscapeControl(*tc) << "\n";
-      }
+      out << (series && versions.size() > 1 && !computed ? "  (all versions)" : "") << "\n";
+      out << "  rows:      " << rows
+          << (series && !computed ? " (all versions)" : computed ? " (computed)" : "") << "\n";
+      if (time_column) out << "  time column: " << EscapeControl(*time_column) << "\n";
     }
   }
   return json ? lister.Finish() : Status::OK();

@@ -20,6 +20,7 @@ Status RunList(Context& ctx, const ListOptions& opts) {
   if (opts.pattern.empty()) return UsageError(ctx, "the pattern cannot be empty");
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
   tinyfs::FS fs(*pond);
+  auto factories = AttachFactories(fs, *pond);
   std::string pattern = opts.pattern;
   if (pattern.back() == '/') {  // "/dir/" (and "/"): its contents
     // Like ls(1), a literal directory that is missing or not a directory is an error.
@@ -28,7 +29,7 @@ Status RunList(Context& ctx, const ListOptions& opts) {
     if (dir_glob.is_literal()) {
       ASSIGN_OR_RETURN(std::optional<tinyfs::Node> node, fs.TryResolve(dir));
       if (!node) return Status::NotFound("'" + EscapeControl(dir) + "' does not exist");
-      if (node->type != tinyfs::EntryType::kDirectory) {
+      if (!tinyfs::IsDirectory(node->type)) {
         return Status::InvalidArgument("'" + EscapeControl(dir) + "' is not a directory");
       }
     }
@@ -43,7 +44,7 @@ Status RunList(Context& ctx, const ListOptions& opts) {
   const bool json = opts.format == "json" || opts.format == "jsonl";
   JsonLister lister(out, opts.format == "jsonl");
   for (const auto& m : matches) {
-    const bool is_dir = m.node.type == tinyfs::EntryType::kDirectory;
+    const bool is_dir = tinyfs::IsDirectory(m.node.type);
     const std::string shown = EscapeControl(m.path) + (is_dir && m.path != "/" ? "/" : "");
     if (!opts.long_format && !json) {
       out << shown << "\n";

@@ -17,6 +17,7 @@ Status RunQuery(Context& ctx, const QueryOptions& opts) {
   ASSIGN_OR_RETURN(sql::OutputFormat format, sql::ParseOutputFormat(opts.format));
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
   tinyfs::FS fs(*pond);
+  auto factories = AttachFactories(fs, *pond);
   ASSIGN_OR_RETURN(auto session, sql::OpenSqlSession());
   sql::ScratchFiles scratch;
   RETURN_IF_ERROR(sql::PrepareQuery(*session, fs, *pond, opts.sql, scratch));

@@ -340,6 +340,23 @@ class DuckDbSession final : public SqlSession {
     return st;
   }
 
+  Status QueryToPartitionedParquet(const std::string& sql, const std::string& dest_dir,
+                                   const std::vector<std::string>& partition_by) override {
+    if (!locked_) return Status::Internal("LockDown() must come before QueryToParquet()");
+    return parquet_internal::Guard(StatusCode::kInvalidArgument, "cannot write " + dest_dir, [&] {
+      duckdb::DBConfig::GetConfig(*db_->instance).AddAllowedDirectory(dest_dir);
+      std::string columns;
+      for (const std::string& c : partition_by) {
+        columns += (columns.empty() ? "" : ", ") + SqlIdentifier(c);
+      }
+      Status st = Exec("COPY (" + sql + ") TO " + SqlString(dest_dir) +
+                       " (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (" + columns +
+                       "), OVERWRITE_OR_IGNORE)");
+      if (!st.ok() && !scan_->error.ok()) return scan_->error;
+      return st;
+    });
+  }
+
   Status QueryToParquet(const std::string& sql, const std::string& dest) override {
     if (!locked_) return Status::Internal("LockDown() must come before QueryToParquet()");
     return parquet_internal::Guard(StatusCode::kInvalidArgument, "cannot write " + dest, [&] {

@@ -150,7 +150,7 @@ Result<TableSource> ResolvePondTable(tinyfs::FS& fs, tlogfs::Pond& pond, const s
                                      const PondTableOptions& options, ScratchFiles& scratch) {
   ASSIGN_OR_RETURN(tinyfs::GlobPattern compiled, tinyfs::GlobPattern::Compile(pattern));
   ASSIGN_OR_RETURN(auto matches, fs.Glob(pattern));
-  if (matches.empty()) {
+  if (matches.empty() && !options.accept) {
     return Status::NotFound("no pond file matches '" + EscapeControl(pattern) + "'");
   }
   TableSource source;
@@ -158,13 +158,20 @@ Result<TableSource> ResolvePondTable(tinyfs::FS& fs, tlogfs::Pond& pond, const s
   source.path_columns = !compiled.is_literal();
   source.time_start = options.time_start;
   source.time_end = options.time_end;
+  auto outside = [&](const tinyfs::VersionMeta& meta) {
+    // A version whose events all fall outside the range is never read.
+    return (options.time_start && meta.max_event_time &&
+            *meta.max_event_time < *options.time_start) ||
+           (options.time_end && meta.min_event_time && *meta.min_event_time >= *options.time_end);
+  };
   for (const auto& m : matches) {
     tinyfs::Node node = m.node;
     if (node.type == EntryType::kSymlink) {
       ASSIGN_OR_RETURN(node, fs.Resolve(m.path));
     }
-    if (node.type == EntryType::kDirectory && source.path_columns) continue;
-    bool tabular = node.type == EntryType::kFileTable || node.type == EntryType::kFileSeries;
+    if (tinyfs::IsDirectory(node.type) && source.path_columns) continue;
+    if (options.accept && !options.accept(node.type)) continue;
+    bool tabular = tinyfs::IsTabular(node.type);
     if (options.csv ? !tinyfs::IsFile(node.type) : !tabular) {
       return Status::InvalidArgument(
           "'" + EscapeControl(m.path) + "' is a " + tinyfs::EntryTypeName(node.type) +
@@ -173,18 +180,30 @@ Result<TableSource> ResolvePondTable(tinyfs::FS& fs, tlogfs::Pond& pond, const s
                : ", not a table or series"));
     }
     source.capture_count = std::max(source.capture_count, m.captures.size());
+    if (node.type == EntryType::kDynamicTable || node.type == EntryType::kDynamicSeries) {
+      if (options.version && *options.version != 1) {
+        return Status::NotFound("'" + EscapeControl(m.path) + "' is computed and has no version " +
+                                std::to_string(*options.version));
+      }
+      ASSIGN_OR_RETURN(tinyfs::DynamicContent content, fs.ComputeDynamic(node));
+      tinyfs::NodeVersion as_version;
+      as_version.meta = content.meta;
+      if (node.type == EntryType::kDynamicSeries && !source.time_column) {
+        source.time_column = TimeColumn(as_version);
+        for (const auto& [name, type] : VersionColumns(as_version)) {
+          if (source.time_column && name == *source.time_column) source.time_type = type;
+        }
+      }
+      if (node.type == EntryType::kDynamicSeries && outside(content.meta)) continue;
+      std::string id = hostfs::path(content.host_path).stem().string();
+      source.files.push_back({content.host_path, m.path, m.captures, {}, "derived:" + id});
+      continue;
+    }
     ASSIGN_OR_RETURN(auto versions, fs.Versions(node));
     std::vector<tinyfs::NodeVersion> chosen;
     if (node.type == EntryType::kFileSeries && !options.version) {
       for (const auto& v : versions) {
-        // A version whose events all fall outside the range is never read.
-        if (options.time_start && v.meta.max_event_time &&
-            *v.meta.max_event_time < *options.time_start)
-          continue;
-        if (options.time_end && v.meta.min_event_time &&
-            *v.meta.min_event_time >= *options.time_end)
-          continue;
-        chosen.push_back(v);
+        if (!outside(v.meta)) chosen.push_back(v);
       }
     } else {
       int64_t want = options.version.value_or(versions.back().version);
@@ -205,9 +224,10 @@ Result<TableSource> ResolvePondTable(tinyfs::FS& fs, tlogfs::Pond& pond, const s
     }
     for (const auto& v : chosen) {
       ASSIGN_OR_RETURN(std::string host, HostFileFor(fs, pond, node, v, scratch));
-      source.files.push_back({host, m.path, m.captures});
+      source.files.push_back({host, m.path, m.captures, {}, v.sha256});
     }
   }
+  if (options.accept) return source;
   if (!matches.empty() && source.files.empty() && !source.time_start && !source.time_end) {
     return Status::NotFound("no table or series matches '" + EscapeControl(pattern) + "'");
   }

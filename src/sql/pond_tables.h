@@ -2,6 +2,7 @@
 // path or glob, and the system tables over the operation log.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -33,11 +34,15 @@ struct PondTableOptions {
   std::optional<int64_t> time_start;  // series: skip versions and rows before (micros)
   std::optional<int64_t> time_end;    // series: ... at or after
   bool csv = false;                   // read raw data files as CSV
+  // When set, matches it refuses are skipped rather than errors, and a
+  // pattern that matches nothing it accepts gives a source with no files.
+  std::function<bool(tinyfs::EntryType)> accept;
 };
 
 // The files behind `pattern` (a pond path or glob): the chosen version of each
 // table, every version of each series whose time bounds meet the requested
-// range (the rest are not read at all), or raw CSV files with `csv`. Every
+// range (the rest are not read at all), or raw CSV files with `csv`. A
+// dynamic table or series is computed (fs.ComputeDynamic) and read as one file. Every
 // blob is checked against its hash before DuckDB may scan it.
 // NotFound when nothing matches; InvalidArgument when a match is not a table
 // or series (or, with csv, not a file); Corruption naming the path when

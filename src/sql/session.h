@@ -49,6 +49,9 @@ struct SourceFile {
   // Values of TableSource::constant_columns for this file, as Delta writes
   // partition values (text; nullopt for NULL).
   std::vector<std::optional<std::string>> constants;
+  // What identifies the rows (a version's SHA-256, or a computed file's
+  // cache key), for caches of what is derived from them.
+  std::string content_id;
 };
 
 struct TableSource {
@@ -95,6 +98,11 @@ class SqlSession {
   // Writes the result of the query `sql` (ours, not a user's) to host file
   // `dest` as one Parquet file. REQUIRES: after LockDown().
   virtual Status QueryToParquet(const std::string& sql, const std::string& dest) = 0;
+  // The same into host folder `dest_dir`, Hive-partitioned by the columns
+  // `partition_by` (dest_dir/a=1/b=2/*.parquet; the partition columns are not
+  // repeated in the files). REQUIRES: after LockDown().
+  virtual Status QueryToPartitionedParquet(const std::string& sql, const std::string& dest_dir,
+                                           const std::vector<std::string>& partition_by) = 0;
 };
 
 Result<std::unique_ptr<SqlSession>> OpenSqlSession();

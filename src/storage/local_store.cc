@@ -440,6 +440,15 @@ class LocalStore : public ObjectStore {
 
 }  // namespace
 
+Result<std::unique_ptr<ReadStream>> OpenHostFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (IsAbsent(errno)) return Status::NotFound("'" + path + "' does not exist");
+    return SysError("open", path, errno);
+  }
+  return std::unique_ptr<ReadStream>(new LocalReadStream(fd, path));
+}
+
 Result<std::unique_ptr<ObjectStore>> OpenLocalStore(const std::string& root,
                                                     bool create_if_missing) {
   if (root.empty()) return Status::InvalidArgument("the store's root directory must not be empty");

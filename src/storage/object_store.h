@@ -117,6 +117,9 @@ class ObjectStore {
 // A stream over bytes held in memory.
 std::unique_ptr<ReadStream> NewStringReadStream(std::string data);
 
+// A stream over host file `path`. NotFound or IOError naming it.
+Result<std::unique_ptr<ReadStream>> OpenHostFile(const std::string& path);
+
 // OK when `key` is a valid key (see above), InvalidArgument otherwise.
 Status ValidateKey(std::string_view key);
 

@@ -80,7 +80,7 @@ std::string FS::Absolute(std::string_view path) const {
 
 Status FS::ChangeDirectory(std::string_view path) {
   ASSIGN_OR_RETURN(Node node, Resolve(path));
-  if (node.type != EntryType::kDirectory) return NotADirectory(std::string(path));
+  if (!IsDirectory(node.type)) return NotADirectory(std::string(path));
   cwd_ = node.path;
   return Status::OK();
 }
@@ -89,24 +89,60 @@ void FS::MountDynamic(const NodeId& dir, std::shared_ptr<DynamicDirectory> dynam
   dynamic_[dir] = std::move(dynamic);
 }
 
-Result<std::vector<DirEntry>> FS::ReadDirectory(const Node& dir) {
-  if (dir.type != EntryType::kDirectory) return NotADirectory(dir.path);
-  auto it = dynamic_.find(dir.id);
-  if (it == dynamic_.end()) return AtPath(persistence_.ListDirectory(dir.id), dir.path);
-  if (std::find(evaluating_.begin(), evaluating_.end(), dir.id) != evaluating_.end()) {
-    return Status::InvalidArgument("dynamic directory '" + dir.path + "' lists itself (a loop)");
+template <typename T, typename Body>
+Result<T> FS::Evaluating(const Node& node, const char* what, Body&& body) {
+  if (std::find(evaluating_.begin(), evaluating_.end(), node.id) != evaluating_.end()) {
+    return Status::InvalidArgument("'" + EscapeControl(node.path) + "' " + what +
+                                   " itself, directly or through other dynamic nodes (a loop)");
   }
-  evaluating_.push_back(dir.id);
-  auto entries = it->second->Entries(*this);
+  evaluating_.push_back(node.id);
+  Result<T> r = body();
   evaluating_.pop_back();
-  if (!entries.ok()) return entries.status().WithContext("dynamic directory '" + dir.path + "'");
+  return r;
+}
+
+bool FS::IsReadOnlyDirectory(const Node& dir) const {
+  return dir.type == EntryType::kDynamicDirectory || dynamic_.count(dir.id) > 0;
+}
+
+Result<std::vector<DirEntry>> FS::ReadDirectory(const Node& dir) {
+  if (!IsDirectory(dir.type)) return NotADirectory(dir.path);
+  auto it = dynamic_.find(dir.id);
+  if (it == dynamic_.end() && dir.type == EntryType::kDirectory) {
+    return AtPath(persistence_.ListDirectory(dir.id), dir.path);
+  }
+  if (it == dynamic_.end() && nodes_ == nullptr) {
+    return Status::NotSupported("'" + EscapeControl(dir.path) +
+                                "' is a dynamic directory, and nothing here can compute it");
+  }
+  auto entries = Evaluating<std::vector<DirEntry>>(dir, "lists", [&] {
+    return it != dynamic_.end() ? it->second->Entries(*this) : nodes_->List(*this, dir);
+  });
+  if (!entries.ok()) {
+    if (entries.status().message().find("(a loop)") != std::string::npos) return entries;
+    return entries.status().WithContext("dynamic directory '" + EscapeControl(dir.path) + "'");
+  }
   std::sort(entries->begin(), entries->end(),
             [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
   return entries;
 }
 
+Result<DynamicContent> FS::ComputeDynamic(const Node& file) {
+  if (file.type != EntryType::kDynamicTable && file.type != EntryType::kDynamicSeries) {
+    return Status::InvalidArgument("'" + EscapeControl(file.path) + "' is a " +
+                                   EntryTypeName(file.type) + ", not a dynamic table or series");
+  }
+  if (nodes_ == nullptr) {
+    return Status::NotSupported("'" + EscapeControl(file.path) +
+                                "' is computed by a factory, and nothing here can compute it");
+  }
+  return Evaluating<DynamicContent>(file, "reads", [&] { return nodes_->Compute(*this, file); });
+}
+
 Result<std::optional<DirEntry>> FS::LookupEntry(const Node& dir, std::string_view name) {
-  if (!dynamic_.count(dir.id)) return AtPath(persistence_.Lookup(dir.id, name), dir.path);
+  if (dir.type == EntryType::kDirectory && !dynamic_.count(dir.id)) {
+    return AtPath(persistence_.Lookup(dir.id, name), dir.path);
+  }
   ASSIGN_OR_RETURN(std::vector<DirEntry> entries, ReadDirectory(dir));
   for (DirEntry& e : entries) {
     if (e.name == name) return std::optional<DirEntry>(std::move(e));
@@ -133,7 +169,7 @@ Result<std::optional<Node>> FS::ResolveImpl(std::string_view path, bool follow_l
       continue;
     }
     const Node dir = stack.back();
-    if (dir.type != EntryType::kDirectory) return NotADirectory(dir.path);
+    if (!IsDirectory(dir.type)) return NotADirectory(dir.path);
     ASSIGN_OR_RETURN(std::optional<DirEntry> entry, LookupEntry(dir, comp));
     const bool last = pending.empty();
     if (!entry) {
@@ -183,7 +219,7 @@ Status FS::ResolveParent(std::string_view path, Node* parent, std::string* name)
   }
   RETURN_IF_ERROR(ValidateName(comps.back()));
   ASSIGN_OR_RETURN(*parent, Resolve(ParentText(path, comps)));
-  if (parent->type != EntryType::kDirectory) return NotADirectory(parent->path);
+  if (!IsDirectory(parent->type)) return NotADirectory(parent->path);
   *name = comps.back();
   return Status::OK();
 }
@@ -195,6 +231,9 @@ Result<Node> FS::Mkdir(std::string_view path, bool parents) {
       RETURN_IF_ERROR(ValidateName(comp));
       ASSIGN_OR_RETURN(std::optional<Node> next, TryResolve(ChildPath(dir.path, comp)));
       if (next) {
+        if (next->type == EntryType::kDynamicDirectory) {
+          return Status::NotSupported("'" + next->path + "' is a dynamic directory and cannot change");
+        }
         if (next->type != EntryType::kDirectory) {
           return Status::AlreadyExists("'" + next->path + "' exists and is not a directory");
         }
@@ -211,7 +250,7 @@ Result<Node> FS::Mkdir(std::string_view path, bool parents) {
   ASSIGN_OR_RETURN(std::optional<DirEntry> existing, LookupEntry(parent, name));
   std::string full = ChildPath(parent.path, name);
   if (existing) return Status::AlreadyExists("'" + full + "' already exists");
-  if (dynamic_.count(parent.id)) {
+  if (IsReadOnlyDirectory(parent)) {
     return Status::NotSupported("'" + parent.path + "' is a dynamic directory and cannot change");
   }
   NodeId id = NewUuidV7();
@@ -222,17 +261,20 @@ Result<Node> FS::Mkdir(std::string_view path, bool parents) {
 
 Result<Node> FS::WriteFile(std::string_view path, EntryType type, const ContentRef& content,
                            const VersionMeta& meta) {
-  if (!IsFile(type)) return Status::InvalidArgument("WriteFile needs a file entry type");
+  if (!IsFile(type) && !IsDynamic(type)) {
+    return Status::InvalidArgument("WriteFile needs a file or dynamic entry type");
+  }
   Node parent;
   std::string name;
   RETURN_IF_ERROR(ResolveParent(path, &parent, &name));
-  if (dynamic_.count(parent.id)) {
+  if (IsReadOnlyDirectory(parent)) {
     return Status::NotSupported("'" + parent.path + "' is a dynamic directory and cannot change");
   }
   std::string full = ChildPath(parent.path, name);
   ASSIGN_OR_RETURN(std::optional<DirEntry> existing, LookupEntry(parent, name));
   if (existing) {
-    if (!IsFile(existing->type)) {
+    if (IsDynamic(existing->type) != IsDynamic(type) ||
+        (!IsFile(existing->type) && !IsDynamic(existing->type))) {
       return Status::AlreadyExists("'" + full + "' already exists and is a " +
                                    EntryTypeName(existing->type));
     }
@@ -257,6 +299,9 @@ Result<Node> FS::Symlink(std::string_view target, std::string_view link_path) {
   std::string full = ChildPath(parent.path, name);
   ASSIGN_OR_RETURN(std::optional<DirEntry> existing, LookupEntry(parent, name));
   if (existing) return Status::AlreadyExists("'" + full + "' already exists");
+  if (IsReadOnlyDirectory(parent)) {
+    return Status::NotSupported("'" + parent.path + "' is a dynamic directory and cannot change");
+  }
   NodeId id = NewUuidV7();
   RETURN_IF_ERROR(persistence_.WriteFile(id, parent.id, EntryType::kSymlink,
                                          InlineContent(std::string(target)), {}));
@@ -275,10 +320,21 @@ Result<std::string> FS::ReadLink(const Node& link) {
 }
 
 Result<std::vector<NodeVersion>> FS::Versions(const Node& node) {
+  if (nodes_ != nullptr) {
+    if (auto virtual_versions = nodes_->VirtualVersions(node.id)) return *virtual_versions;
+  }
   return AtPath(persistence_.Versions(node.id), node.path);
 }
 
 Result<std::unique_ptr<ReadStream>> FS::OpenFile(const Node& file, std::optional<int64_t> version) {
+  if (file.type == EntryType::kDynamicTable || file.type == EntryType::kDynamicSeries) {
+    if (version && *version != 1) {
+      return Status::NotFound("'" + file.path + "' is computed and has no version " +
+                              std::to_string(*version));
+    }
+    ASSIGN_OR_RETURN(DynamicContent content, ComputeDynamic(file));
+    return OpenHostFile(content.host_path);
+  }
   if (!IsFile(file.type)) {
     return Status::InvalidArgument("'" + file.path + "' is a " + EntryTypeName(file.type) +
                                    ", not a file");
@@ -309,7 +365,7 @@ Status FS::Remove(std::string_view path, bool recursive) {
   if (entry->type == EntryType::kDirectory && !recursive) {
     return Status::InvalidArgument("'" + full + "' is a directory (use rm -r)");
   }
-  if (dynamic_.count(parent.id)) {
+  if (IsReadOnlyDirectory(parent)) {
     return Status::NotSupported("'" + parent.path + "' is a dynamic directory and cannot change");
   }
   return persistence_.RemoveEntry(parent.id, name);
@@ -326,7 +382,7 @@ Status FS::Rename(std::string_view from, std::string_view to) {
   Node dst_parent;
   std::string dst_name;
   ASSIGN_OR_RETURN(std::optional<Node> dst, TryResolve(to));
-  if (dst && dst->type == EntryType::kDirectory) {
+  if (dst && IsDirectory(dst->type)) {
     dst_parent = *dst;
     dst_name = src_name;
   } else {
@@ -343,7 +399,7 @@ Status FS::Rename(std::string_view from, std::string_view to) {
       (dst_parent.path == src_path || dst_parent.path.starts_with(src_path + "/"))) {
     return Status::InvalidArgument("cannot move '" + src_path + "' into itself");
   }
-  if (dynamic_.count(src_parent.id) || dynamic_.count(dst_parent.id)) {
+  if (IsReadOnlyDirectory(src_parent) || IsReadOnlyDirectory(dst_parent)) {
     return Status::NotSupported("a dynamic directory cannot change");
   }
   RETURN_IF_ERROR(persistence_.RemoveEntry(src_parent.id, src_name));
@@ -390,7 +446,7 @@ Status FS::GlobWalk(Walk& walk, const Node& dir, size_t index, std::vector<std::
       if (!target.ok() || !*target) return Status::OK();  // dangling or looping: skip
       next = Node{(*target)->id, (*target)->type, child.path};
     }
-    if (next.type != EntryType::kDirectory) return Status::OK();
+    if (!IsDirectory(next.type)) return Status::OK();
     // No loop guard here: each step consumes a pattern component, so the walk
     // ends; a symlink to an ancestor is followed like any other. Only "**"
     // (below) could go round forever.
@@ -441,7 +497,7 @@ Status FS::GlobRecursive(Walk& walk, const Node& dir, size_t index,
   const bool last = index + 1 == comps.size();
   for (const DirEntry& e : entries) {
     Node child{e.child, e.type, ChildPath(dir.path, e.name)};
-    if (last && child.type != EntryType::kDirectory) {
+    if (last && !IsDirectory(child.type)) {
       // A trailing "**" matches every entry below, files and links included.
       captures.push_back(matched.empty() ? e.name : matched + "/" + e.name);
       EmitMatch(walk, child, captures);
@@ -452,7 +508,7 @@ Status FS::GlobRecursive(Walk& walk, const Node& dir, size_t index,
       if (!target.ok() || !*target) continue;
       child = Node{(*target)->id, (*target)->type, child.path};
     }
-    if (child.type != EntryType::kDirectory) continue;
+    if (!IsDirectory(child.type)) continue;
     if (std::find(chain.begin(), chain.end(), child.id) != chain.end()) continue;
     if (std::find(evaluating_.begin(), evaluating_.end(), child.id) != evaluating_.end()) continue;
     chain.push_back(child.id);

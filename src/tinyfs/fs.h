@@ -46,6 +46,28 @@ class DynamicDirectory {
   virtual Result<std::vector<DirEntry>> Entries(FS& fs) = 0;
 };
 
+// What a dynamic table or series holds, computed: a host file (Parquet) and
+// what a stored version would record about it.
+struct DynamicContent {
+  std::string host_path;
+  uint64_t size = 0;
+  VersionMeta meta;  // event-time bounds; attributes "columns" and "time_column"
+};
+
+// Computes dynamic nodes: the factory layer implements it, so that tinyfs
+// knows no factory. Nodes inside a dynamic directory are virtual: persistence
+// does not hold them, and their versions come from here.
+class DynamicNodes {
+ public:
+  virtual ~DynamicNodes() = default;
+  // The entries of dynamic directory `dir`.
+  virtual Result<std::vector<DirEntry>> List(FS& fs, const Node& dir) = 0;
+  // The content of dynamic table or series `file`.
+  virtual Result<DynamicContent> Compute(FS& fs, const Node& file) = 0;
+  // The versions of virtual node `node`; nullopt when it is not one.
+  virtual std::optional<std::vector<NodeVersion>> VirtualVersions(const NodeId& node) = 0;
+};
+
 struct GlobMatch {
   std::string path;
   Node node;  // the entry itself (a symlink is not followed)
@@ -114,6 +136,15 @@ class FS {
   // Serves directory `dir`'s entries from `dynamic` from now on.
   void MountDynamic(const NodeId& dir, std::shared_ptr<DynamicDirectory> dynamic);
 
+  // Dynamic nodes (directory:dynamic, file:*:dynamic) are computed by `nodes`
+  // from now on; without it, reading one is an error. REQUIRES: `nodes`
+  // outlives the FS.
+  void SetDynamicNodes(DynamicNodes* nodes) { nodes_ = nodes; }
+  DynamicNodes* dynamic_nodes() const { return nodes_; }
+  // Computes dynamic table or series `file`. InvalidArgument when computing
+  // it needs itself (a loop).
+  Result<DynamicContent> ComputeDynamic(const Node& file);
+
   // The absolute form of `path` against the working directory (lexical only).
   std::string Absolute(std::string_view path) const;
 
@@ -132,7 +163,14 @@ class FS {
                        const std::string& matched);
   void EmitMatch(Walk& walk, const Node& node, const std::vector<std::string>& captures);
 
+  // Whether entries cannot be added to or removed from `dir`.
+  bool IsReadOnlyDirectory(const Node& dir) const;
+  // Runs `body` with `id` marked as being computed; a loop when it already is.
+  template <typename T, typename Body>
+  Result<T> Evaluating(const Node& node, const char* what, Body&& body);
+
   Persistence& persistence_;
+  DynamicNodes* nodes_ = nullptr;
   std::string cwd_ = "/";
   std::map<NodeId, std::shared_ptr<DynamicDirectory>> dynamic_;
   std::vector<NodeId> evaluating_;  // dynamic directories being computed (loop guard)

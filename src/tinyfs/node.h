@@ -15,14 +15,44 @@ namespace pond::tinyfs {
 using NodeId = std::string;
 inline const NodeId kRootId = "00000000-0000-7000-8000-000000000000";
 
-enum class EntryType { kDirectory, kSymlink, kFileData, kFileTable, kFileSeries };
+// Stored kinds, then dynamic ones: a dynamic node stores a factory's name and
+// its config, and its content (entries, rows) is computed when it is read.
+enum class EntryType {
+  kDirectory,
+  kSymlink,
+  kFileData,
+  kFileTable,
+  kFileSeries,
+  kDynamicDirectory,  // a read-only directory a factory computes
+  kDynamicTable,      // a table a factory computes
+  kDynamicSeries,     // a series a factory computes
+  kDynamicData,       // a config node: an executable (`pond run`) or a transform
+};
 
-// "directory", "symlink", "file:data", "file:table", "file:series".
+// "directory", "symlink", "file:data", "file:table", "file:series",
+// "directory:dynamic", "file:table:dynamic", "file:series:dynamic", "file:data:dynamic".
 const char* EntryTypeName(EntryType type);
 // The inverse of EntryTypeName; InvalidArgument for an unknown name.
 Result<EntryType> ParseEntryType(std::string_view name);
+// A stored file: its content is what was written.
 inline bool IsFile(EntryType t) {
   return t == EntryType::kFileData || t == EntryType::kFileTable || t == EntryType::kFileSeries;
+}
+// A node whose stored content is a factory's config.
+inline bool IsDynamic(EntryType t) {
+  return t == EntryType::kDynamicDirectory || t == EntryType::kDynamicTable ||
+         t == EntryType::kDynamicSeries || t == EntryType::kDynamicData;
+}
+inline bool IsDirectory(EntryType t) {
+  return t == EntryType::kDirectory || t == EntryType::kDynamicDirectory;
+}
+// Rows to read: a table or series, stored or computed.
+inline bool IsTabular(EntryType t) {
+  return t == EntryType::kFileTable || t == EntryType::kFileSeries ||
+         t == EntryType::kDynamicTable || t == EntryType::kDynamicSeries;
+}
+inline bool IsSeries(EntryType t) {
+  return t == EntryType::kFileSeries || t == EntryType::kDynamicSeries;
 }
 
 // One name in a directory.
@@ -47,6 +77,7 @@ struct VersionMeta {
   std::optional<int64_t> min_event_time;  // micros since the epoch (series)
   std::optional<int64_t> max_event_time;
   std::string attributes = "{}";  // a JSON object
+  std::optional<std::string> factory;  // dynamic nodes: the factory's name
 };
 
 // One stored version of one node.

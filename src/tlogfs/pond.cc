@@ -51,7 +51,7 @@ tinyfs::NodeVersion ToNodeVersion(const oplog::Record& r) {
   v.timestamp = r.timestamp;
   v.size = static_cast<uint64_t>(r.size);
   v.sha256 = r.sha256;
-  v.meta = {r.min_event_time, r.max_event_time, r.attributes};
+  v.meta = {r.min_event_time, r.max_event_time, r.attributes, r.factory};
   v.txn_seq = r.txn_seq;
   v.is_blob = !r.content.has_value() && r.entry_type != "directory";
   return v;
@@ -567,6 +567,7 @@ Status Pond::WriteFile(const NodeId& node, const NodeId& part, EntryType type,
   r.min_event_time = meta.min_event_time;
   r.max_event_time = meta.max_event_time;
   r.attributes = meta.attributes;
+  r.factory = meta.factory;
   r.txn_seq = txn_->info.txn_seq;
   txn_->versions.push_back(std::move(r));
   GlobalCounters().file_writes++;

@@ -1,0 +1,121 @@
+// timeseries-pivot: one column per matched series and listed column.
+//
+//   pattern: series:///stations/*/temp.series
+//   columns: [temperature]
+//   time_column: timestamp            # default
+//   transforms: [/etc/rename]
+//
+// One row per distinct timestamp over all matches; for each match (named by
+// its first '*' capture, else its file name without extension) and each
+// listed column, a column <name>.<column>, NULL where the match lacks it.
+// A pattern that matches nothing is an error.
+#include <set>
+
+#include "factory/evaluator.h"
+#include "util/text.h"
+
+namespace pond::factory {
+namespace {
+
+struct Config : ParsedConfig {
+  std::string pattern;
+  std::vector<std::string> columns;
+  std::string time_column = "timestamp";
+  std::vector<std::string> transforms;
+};
+
+class TimeseriesPivot final : public Factory {
+ public:
+  std::string_view name() const override { return "timeseries-pivot"; }
+  std::string_view description() const override {
+    return "pivots matched series into one column per series and column, one row per time";
+  }
+  Makes makes() const override { return Makes::kSeries; }
+
+  Result<std::shared_ptr<const ParsedConfig>> Parse(const YAML::Node& node) const override {
+    Fields f(node, "timeseries-pivot config");
+    auto config = std::make_shared<Config>();
+    ASSIGN_OR_RETURN(config->pattern, f.String("pattern"));
+    RETURN_IF_ERROR(Evaluator::ParseInputUrl(config->pattern, InputKind::kSeries)
+                        .status()
+                        .WithContext(f.where() + ": 'pattern'"));
+    ASSIGN_OR_RETURN(config->columns, f.StringList("columns", true));
+    if (config->columns.empty()) return f.Error("'columns' must name at least one column");
+    ASSIGN_OR_RETURN(auto tc, f.OptString("time_column"));
+    if (tc) config->time_column = *tc;
+    ASSIGN_OR_RETURN(config->transforms, f.StringList("transforms"));
+    RETURN_IF_ERROR(f.Done());
+    return std::shared_ptr<const ParsedConfig>(config);
+  }
+
+  Result<tinyfs::DynamicContent> Compute(Evaluation& ev, const ParsedConfig& parsed) const override {
+    const auto& config = dynamic_cast<const Config&>(parsed);
+    ASSIGN_OR_RETURN(auto url, Evaluator::ParseInputUrl(config.pattern, InputKind::kSeries));
+    ASSIGN_OR_RETURN(auto matches, MatchPattern(ev.eval.fs(), url.second, [](tinyfs::EntryType t) {
+                       return tinyfs::IsSeries(t);
+                     }));
+    if (matches.empty()) {
+      return Status::NotFound("pattern '" + EscapeControl(config.pattern) + "' matches no series");
+    }
+    std::vector<std::pair<std::string, Input>> inputs;  // alias, rows
+    std::set<std::string> aliases;
+    std::string identity;
+    for (const PatternMatch& m : matches) {
+      std::string alias;
+      if (!m.captures.empty()) {
+        alias = m.captures.front();
+      } else {
+        alias = m.path.substr(m.path.rfind('/') + 1);
+        if (size_t dot = alias.rfind('.'); dot != std::string::npos && dot > 0) alias.resize(dot);
+      }
+      if (!aliases.insert(alias).second) {
+        return Status::InvalidArgument("two matches are both named '" + EscapeControl(alias) +
+                                       "' (add a '*' capture that tells them apart)");
+      }
+      ASSIGN_OR_RETURN(Input input, ev.eval.ResolveInput(m.path, InputKind::kSeries));
+      identity += alias + "\n" + SourceIdentity(input.source);
+      inputs.emplace_back(alias, std::move(input));
+    }
+    std::string key = CacheKey({std::string(name()), ev.config_text, identity});
+    const std::string& t = config.time_column;
+    return ev.eval.Materialize(key, t, [&](const std::string& dest) -> Status {
+      ASSIGN_OR_RETURN(auto session, sql::OpenSqlSession());
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        RETURN_IF_ERROR(AddInput(*session, "__in" + std::to_string(i), inputs[i].second, t));
+      }
+      RETURN_IF_ERROR(session->LockDown());
+      std::string with, times, select = "SELECT __t." + Ident(t), joins;
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        std::string table = "__in" + std::to_string(i);
+        std::string name = "__m" + std::to_string(i);
+        ASSIGN_OR_RETURN(std::string body,
+                         TransformedSelect(ev.eval, config.transforms, *session, table));
+        ASSIGN_OR_RETURN(auto columns, DescribeQuery(*session, body));
+        std::set<std::string> have;
+        for (const auto& c : columns) have.insert(c.first);
+        if (!have.count(t)) {
+          return Status::InvalidArgument("'" + EscapeControl(inputs[i].second.paths.front()) +
+                                         "' has no time column '" + EscapeControl(t) + "'");
+        }
+        std::string list = "CAST(" + Ident(t) + " AS TIMESTAMP WITH TIME ZONE) AS " + Ident(t);
+        for (const std::string& c : config.columns) {
+          std::string out = inputs[i].first + "." + c;
+          list += ", " + (have.count(c) ? Ident(c) : std::string("NULL")) + " AS " + Ident(out);
+          select += ", " + name + "." + Ident(out);
+        }
+        with += (with.empty() ? "WITH " : ", ") + name + " AS (SELECT " + list + " FROM (" + body +
+                "))";
+        times += (times.empty() ? "" : " UNION ") + std::string("SELECT ") + Ident(t) + " FROM " + name;
+        joins += " LEFT JOIN " + name + " ON " + name + "." + Ident(t) + " = __t." + Ident(t);
+      }
+      std::string sql = with + " " + select + " FROM (" + times + ") AS __t" + joins +
+                        " WHERE __t." + Ident(t) + " IS NOT NULL ORDER BY 1";
+      return session->QueryToParquet(sql, dest);
+    });
+  }
+};
+
+POND_REGISTER_FACTORY(TimeseriesPivot);
+
+}  // namespace
+}  // namespace pond::factory
