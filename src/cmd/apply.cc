@@ -136,8 +136,8 @@ Status RunApply(Context& ctx, const std::vector<std::string>& files) {
     ASSIGN_OR_RETURN(std::string text, ReadText(file));
     ASSIGN_OR_RETURN(auto docs, factory::ParseYamlDocuments(text, "'" + EscapeControl(file) + "'"));
     for (size_t i = 0; i < docs.size(); ++i) {
-      std::string where = EscapeControl(file) + ", document " + std::to_string(i + 1) +
-                          " (line " + std::to_string(docs[i].line) + ")";
+      std::string where = EscapeControl(file) + ", document " + std::to_string(i + 1) + " (line " +
+                          std::to_string(docs[i].line) + ")";
       ASSIGN_OR_RETURN(Item item, ParseItem(docs[i].node, where));
       auto [it, fresh] = claimed.emplace(item.path, where);
       if (!fresh) {

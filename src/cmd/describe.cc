@@ -68,8 +68,17 @@ Status RunDescribe(Context& ctx, const DescribeOptions& opts) {
         if (auto text = tinyfs::ReadAll(**stream); text.ok()) config = *text;
       }
     }
+    std::optional<std::string> compute_error;
     if (tabular && tinyfs::IsDynamic(m.node.type)) {
-      ASSIGN_OR_RETURN(computed, fs.ComputeDynamic(m.node));
+      // What is stored is described even when the rows cannot be computed now.
+      auto content = fs.ComputeDynamic(m.node);
+      if (content.ok()) {
+        computed = std::move(*content);
+      } else {
+        compute_error = content.status().message();
+      }
+    }
+    if (computed) {
       tinyfs::NodeVersion as_version;
       as_version.meta = computed->meta;
       schema = sql::VersionColumns(as_version);
@@ -94,6 +103,7 @@ Status RunDescribe(Context& ctx, const DescribeOptions& opts) {
       if (entries) item["entries"] = *entries;
       if (target) item["target"] = *target;
       if (factory) item["factory"] = *factory;
+      if (compute_error) item["error"] = *compute_error;
       if (config) item["config"] = *config;
       if (computed) {
         item["computed"] = {{"size", computed->size}};
@@ -106,9 +116,8 @@ Status RunDescribe(Context& ctx, const DescribeOptions& opts) {
       }
       nlohmann::json vs = nlohmann::json::array();
       for (const auto& v : versions) {
-        nlohmann::json jv = {{"version", v.version},
-                             {"time", FormatMicrosUtc(v.timestamp)},
-                             {"txn", v.txn_seq}};
+        nlohmann::json jv = {
+            {"version", v.version}, {"time", FormatMicrosUtc(v.timestamp)}, {"txn", v.txn_seq}};
         if (tinyfs::IsFile(v.type) || v.type == tinyfs::EntryType::kSymlink) {
           jv["size"] = v.size;
           jv["sha256"] = v.sha256;
@@ -135,6 +144,7 @@ Status RunDescribe(Context& ctx, const DescribeOptions& opts) {
     if (entries) out << "  entries:   " << *entries << "\n";
     if (target) out << "  target:    " << EscapeControl(*target) << "\n";
     if (factory) out << "  factory:   " << EscapeControl(*factory) << "\n";
+    if (compute_error) out << "  error:     " << EscapeControl(*compute_error) << "\n";
     if (config) {
       out << "  config:\n";
       std::string line;
@@ -170,10 +180,14 @@ Status RunDescribe(Context& ctx, const DescribeOptions& opts) {
     }
     if (tabular) {
       out << "  schema:   ";
-      for (const auto& [name, type] : schema) out << " " << EscapeControl(name) << " " << type << ";";
+      for (const auto& [name, type] : schema)
+        out << " " << EscapeControl(name) << " " << type << ";";
       out << (series && versions.size() > 1 && !computed ? "  (all versions)" : "") << "\n";
       out << "  rows:      " << rows
-          << (series && !computed ? " (all versions)" : computed ? " (computed)" : "") << "\n";
+          << (series && !computed ? " (all versions)"
+              : computed          ? " (computed)"
+                                  : "")
+          << "\n";
       if (time_column) out << "  time column: " << EscapeControl(*time_column) << "\n";
     }
   }

@@ -38,7 +38,8 @@ struct ExportOptions {
 };
 
 const std::vector<std::string>& TimeParts() {
-  static const std::vector<std::string> parts = {"year", "month", "day", "hour", "minute", "second"};
+  static const std::vector<std::string> parts = {"year", "month",  "day",
+                                                 "hour", "minute", "second"};
   return parts;
 }
 
@@ -77,7 +78,8 @@ Status RunExport(Context& ctx, const ExportOptions& opts) {
     size_t start = 0;
     while (start <= opts.temporal.size()) {
       size_t comma = opts.temporal.find(',', start);
-      std::string p = opts.temporal.substr(start, comma == std::string::npos ? comma : comma - start);
+      std::string p =
+          opts.temporal.substr(start, comma == std::string::npos ? comma : comma - start);
       if (std::find(TimeParts().begin(), TimeParts().end(), p) == TimeParts().end()) {
         return UsageError(ctx, "--temporal takes year, month, day, hour, minute and second, not '" +
                                    EscapeControl(p) + "'");
@@ -98,7 +100,8 @@ Status RunExport(Context& ctx, const ExportOptions& opts) {
     ASSIGN_OR_RETURN(end, ParseMicrosUtc(opts.end_time));
   }
   if (start && end && *start > *end) {
-    return UsageError(ctx, "--start-time " + opts.start_time + " is after --end-time " + opts.end_time);
+    return UsageError(ctx,
+                      "--start-time " + opts.start_time + " is after --end-time " + opts.end_time);
   }
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
   tinyfs::FS fs(*pond);
@@ -125,7 +128,8 @@ Status RunExport(Context& ctx, const ExportOptions& opts) {
   nlohmann::json files = nlohmann::json::array();
   ASSIGN_OR_RETURN(auto engine, OpenParquetEngine());
   for (const std::string& pattern : opts.patterns) {
-    ASSIGN_OR_RETURN(auto matches, factory::MatchPattern(fs, fs.Absolute(pattern), [](tinyfs::EntryType t) {
+    ASSIGN_OR_RETURN(auto matches,
+                     factory::MatchPattern(fs, fs.Absolute(pattern), [](tinyfs::EntryType t) {
                        return tinyfs::IsTabular(t);
                      }));
     if (matches.empty()) {
@@ -142,18 +146,20 @@ Status RunExport(Context& ctx, const ExportOptions& opts) {
       sql::PondTableOptions table_opts;
       table_opts.time_start = start;
       if (end) table_opts.time_end = *end + 1;  // inclusive
-      ASSIGN_OR_RETURN(sql::TableSource source, sql::ResolvePondTable(fs, *pond, m.path, table_opts,
-                                                                      eval->scratch()));
+      ASSIGN_OR_RETURN(sql::TableSource source,
+                       sql::ResolvePondTable(fs, *pond, m.path, table_opts, eval->scratch()));
       if ((start || end || !parts.empty()) && !source.time_column) {
-        return Status::InvalidArgument("'" + EscapeControl(m.path) +
-                                       "' has no time column, so it cannot be split or filtered by time");
+        return Status::InvalidArgument(
+            "'" + EscapeControl(m.path) +
+            "' has no time column, so it cannot be split or filtered by time");
       }
       if (source.files.empty()) continue;  // no version meets the time range
       ASSIGN_OR_RETURN(auto session, sql::OpenSqlSession());
       RETURN_IF_ERROR(session->AddTable("src", source));
       RETURN_IF_ERROR(session->LockDown());
       std::string dest = staging + "/" + rel;
-      hostfs::create_directories(parts.empty() ? hostfs::path(dest).parent_path() : hostfs::path(dest), ec);
+      hostfs::create_directories(
+          parts.empty() ? hostfs::path(dest).parent_path() : hostfs::path(dest), ec);
       std::string sql = "SELECT *";
       if (source.time_column) {
         ASSIGN_OR_RETURN(auto columns, factory::DescribeTable(*session, "src"));

@@ -42,7 +42,8 @@ Status RunMknod(Context& ctx, const MknodOptions& opts) {
 void AddMknodCommand(CLI::App& app, Context& ctx) {
   auto opts = std::make_shared<MknodOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "mknod", "Create a dynamic node: FACTORY computes PATH from the YAML config (see list-factories)");
+      "mknod",
+      "Create a dynamic node: FACTORY computes PATH from the YAML config (see list-factories)");
   cmd->add_option("factory", opts->factory, "the factory's name")->required();
   cmd->add_option("path", opts->path, "the node's pond path")->required();
   cmd->add_option("--config-path", opts->config_path, "the YAML config file (stored as written)")

@@ -67,8 +67,10 @@ class ColumnRename final : public Factory {
         if (cast) {
           auto t = CastTypes().find(*cast);
           if (t == CastTypes().end()) {
-            return r.Error("'cast' must be timestamp, string, int64, int32, float64, float32 or "
-                           "boolean, not '" + EscapeControl(*cast) + "'");
+            return r.Error(
+                "'cast' must be timestamp, string, int64, int32, float64, float32 or "
+                "boolean, not '" +
+                EscapeControl(*cast) + "'");
           }
           rule.cast = t->second;
         }

@@ -10,9 +10,9 @@
 
 #include "factory/column_rename.h"
 #include "factory/reduce.h"
-#include "tinyfs/path.h"
 #include "parquet/engine.h"
 #include "storage/temp_files.h"
+#include "tinyfs/path.h"
 #include "util/hash.h"
 #include "util/id.h"
 #include "util/text.h"
@@ -381,8 +381,10 @@ std::optional<tinyfs::DynamicContent> ContentFromJson(const std::string& text,
   c.host_path = host_path;
   c.size = j["size"].get<uint64_t>();
   c.meta.attributes = j["attributes"].get<std::string>();
-  if (j["min_event_time"].is_number_integer()) c.meta.min_event_time = j["min_event_time"].get<int64_t>();
-  if (j["max_event_time"].is_number_integer()) c.meta.max_event_time = j["max_event_time"].get<int64_t>();
+  if (j["min_event_time"].is_number_integer())
+    c.meta.min_event_time = j["min_event_time"].get<int64_t>();
+  if (j["max_event_time"].is_number_integer())
+    c.meta.max_event_time = j["max_event_time"].get<int64_t>();
   std::error_code ec;
   if (hostfs::file_size(host_path, ec) != c.size || ec) return std::nullopt;
   return c;

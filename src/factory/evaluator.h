@@ -40,8 +40,8 @@ enum class InputKind {
 
 // The rows behind one input pattern: every matching table or series.
 struct Input {
-  std::string pattern;       // the pond glob
-  sql::TableSource source;   // files empty when nothing matched
+  std::string pattern;                   // the pond glob
+  sql::TableSource source;               // files empty when nothing matched
   std::vector<sql::SourceFile> matches;  // one per matching pond entry (first file of each)
   std::vector<std::string> paths;        // the matching pond paths, sorted
 };
@@ -120,8 +120,9 @@ struct PatternMatch {
   std::vector<std::string> captures;
 };
 // The entries matching pond glob `pattern` that `accept` takes, sorted by path.
-Result<std::vector<PatternMatch>> MatchPattern(tinyfs::FS& fs, const std::string& pattern,
-                                               const std::function<bool(tinyfs::EntryType)>& accept);
+Result<std::vector<PatternMatch>> MatchPattern(
+    tinyfs::FS& fs, const std::string& pattern,
+    const std::function<bool(tinyfs::EntryType)>& accept);
 
 // Attaches a new evaluator to `fs` (which must outlive it).
 std::unique_ptr<Evaluator> Attach(tinyfs::FS& fs, tlogfs::Pond& pond);

@@ -102,7 +102,7 @@ Result<std::shared_ptr<const ParsedConfig>> ParseConfig(const Factory& factory,
 
 #define POND_FACTORY_CONCAT_INNER(a, b) a##b
 #define POND_FACTORY_CONCAT(a, b) POND_FACTORY_CONCAT_INNER(a, b)
-#define POND_REGISTER_FACTORY(type)                                                   \
+#define POND_REGISTER_FACTORY(type)                                                \
   [[maybe_unused]] static const bool POND_FACTORY_CONCAT(kRegistered_, __LINE__) = \
       ::pond::factory::RegisterFactory(std::make_unique<type>())
 

@@ -65,7 +65,8 @@ class SqlDerived : public Factory {
     return std::shared_ptr<const ParsedConfig>(config);
   }
 
-  Result<tinyfs::DynamicContent> Compute(Evaluation& ev, const ParsedConfig& parsed) const override {
+  Result<tinyfs::DynamicContent> Compute(Evaluation& ev,
+                                         const ParsedConfig& parsed) const override {
     const auto& config = dynamic_cast<const Config&>(parsed);
     std::vector<std::pair<std::string, Input>> inputs;
     std::string identity;

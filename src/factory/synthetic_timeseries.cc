@@ -27,8 +27,11 @@ double ComponentValue(const Component& c, double t) {
     case Wave::kSine:
       return c.offset + c.amplitude * std::sin(kTwoPi * t / c.period + c.phase);
     case Wave::kSquare: {
-      double s = std::sin(kTwoPi * t / c.period + c.phase);
-      return c.offset + (s >= 0 ? c.amplitude : -c.amplitude);
+      // sign(sin(x)) with sign(0) = +1, decided on the phase fraction so that
+      // the zeros at whole half periods are exact (floating sin(π) is not 0).
+      double x = t / c.period + c.phase / kTwoPi;
+      double u = x - std::floor(x);
+      return c.offset + (u <= 0.5 ? c.amplitude : -c.amplitude);
     }
     case Wave::kTriangle: {
       double x = t / c.period + c.phase / kTwoPi;
@@ -140,7 +143,8 @@ class SyntheticTimeseries final : public Factory {
     return std::shared_ptr<const ParsedConfig>(config);
   }
 
-  Result<tinyfs::DynamicContent> Compute(Evaluation& ev, const ParsedConfig& parsed) const override {
+  Result<tinyfs::DynamicContent> Compute(Evaluation& ev,
+                                         const ParsedConfig& parsed) const override {
     const auto& config = dynamic_cast<const Config&>(parsed);
     std::string key = CacheKey({std::string(name()), ev.config_text});
     return ev.eval.Materialize(key, config.time_column, [&](const std::string& dest) -> Status {

@@ -127,9 +127,9 @@ struct Config : ParsedConfig {
 };
 
 bool IsNumeric(const std::string& type) {
-  static const std::set<std::string> kNumeric = {
-      "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-      "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE"};
+  static const std::set<std::string> kNumeric = {"TINYINT", "SMALLINT", "INTEGER",   "BIGINT",
+                                                 "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                                                 "UBIGINT", "UHUGEINT", "FLOAT",     "DOUBLE"};
   return kNumeric.count(type) > 0 || type.rfind("DECIMAL", 0) == 0;
 }
 
@@ -211,13 +211,14 @@ Result<Plan> MakePlan(const Config& config,
       switch (a.type) {
         case Agg::kAvg:
           plan.stats[i].sum = true;
-          plan.outputs.push_back({name, "CAST(\"s" + n + "\" AS DOUBLE) / NULLIF(\"c" + n + "\", 0)"});
+          plan.outputs.push_back(
+              {name, "CAST(\"s" + n + "\" AS DOUBLE) / NULLIF(\"c" + n + "\", 0)"});
           break;
         case Agg::kSum:
           plan.stats[i].sum = true;
-          plan.outputs.push_back(
-              {name, "CASE WHEN \"c" + n + "\" > 0 THEN CAST(\"s" + n + "\" AS " +
-                         (IsInteger(type) ? "BIGINT" : "DOUBLE") + ") END"});
+          plan.outputs.push_back({name, "CASE WHEN \"c" + n + "\" > 0 THEN CAST(\"s" + n +
+                                            "\" AS " + (IsInteger(type) ? "BIGINT" : "DOUBLE") +
+                                            ") END"});
           break;
         case Agg::kMin:
           plan.outputs.push_back({name, "\"mn" + n + "\""});
@@ -275,8 +276,8 @@ Status ComputePartials(Evaluator& eval, const Config& config, const sql::TableSo
   RETURN_IF_ERROR(session->LockDown());
   ASSIGN_OR_RETURN(std::string select, TransformedSelect(eval, config.transforms, *session, "src"));
   std::string t = "epoch_us(CAST(" + Ident(config.time_column) + " AS TIMESTAMP))";
-  std::string sql = "SELECT \"__cid\", " + BucketStartSql(t, config.finest) +
-                    " AS \"__b\", count(*) AS \"__n\"";
+  std::string sql =
+      "SELECT \"__cid\", " + BucketStartSql(t, config.finest) + " AS \"__b\", count(*) AS \"__n\"";
   for (size_t i = 0; i < plan.stats.size(); ++i) {
     const Stat& s = plan.stats[i];
     std::string n = std::to_string(i);
@@ -288,8 +289,7 @@ Status ComputePartials(Evaluator& eval, const Config& config, const sql::TableSo
     sql += ", count(" + c + ") AS \"c" + n + "\", min(" + c + ") AS \"mn" + n + "\", max(" + c +
            ") AS \"mx" + n + "\"";
   }
-  sql += " FROM (" + select + ") WHERE " + Ident(config.time_column) +
-         " IS NOT NULL GROUP BY ALL";
+  sql += " FROM (" + select + ") WHERE " + Ident(config.time_column) + " IS NOT NULL GROUP BY ALL";
   std::string tmp = dir + "/.tmp-" + NewUuidV7();
   Status st = session->QueryToPartitionedParquet(sql, tmp, {"__cid"});
   if (st.ok()) {
@@ -320,8 +320,7 @@ Result<tinyfs::DynamicContent> Reduce(Evaluator& eval, std::shared_ptr<const Con
     }
   }
   std::string spec = SpecText(eval, *config);
-  std::string key =
-      CacheKey({"temporal-reduce", spec, std::to_string(width), SourceIdentity(all)});
+  std::string key = CacheKey({"temporal-reduce", spec, std::to_string(width), SourceIdentity(all)});
   return eval.Materialize(key, config->time_column, [&](const std::string& dest) -> Status {
     // The columns after the transforms.
     ASSIGN_OR_RETURN(auto session, sql::OpenSqlSession());
@@ -343,7 +342,8 @@ Result<tinyfs::DynamicContent> Reduce(Evaluator& eval, std::shared_ptr<const Con
     }
     ASSIGN_OR_RETURN(Plan plan, MakePlan(*config, columns));
     std::string stats_text;
-    for (const Stat& s : plan.stats) stats_text += s.column + ":" + s.type + (s.sum ? "+" : "") + ";";
+    for (const Stat& s : plan.stats)
+      stats_text += s.column + ":" + s.type + (s.sum ? "+" : "") + ";";
     ASSIGN_OR_RETURN(std::string root, eval.CacheDir("reduce"));
     std::string dir =
         root + "/" + CacheKey({spec, stats_text, std::to_string(config->finest)}).substr(0, 40);
@@ -382,7 +382,8 @@ Result<tinyfs::DynamicContent> Reduce(Evaluator& eval, std::shared_ptr<const Con
     if (parts.files.empty()) {
       // No rows at all: an empty series with the right columns.
       RowBatch empty;
-      empty.columns = {{"__b", CellType::kInt64}, {"__n", CellType::kInt64}, {"__mult", CellType::kInt64}};
+      empty.columns = {
+          {"__b", CellType::kInt64}, {"__n", CellType::kInt64}, {"__mult", CellType::kInt64}};
       for (size_t i = 0; i < plan.stats.size(); ++i) {
         std::string n = std::to_string(i);
         if (plan.stats[i].sum) empty.columns.push_back({"s" + n, CellType::kDouble});
@@ -450,7 +451,8 @@ class TemporalReduce final : public Factory {
     Fields f(node, "temporal-reduce config");
     auto config = std::make_shared<Config>();
     ASSIGN_OR_RETURN(config->in_pattern, f.String("in_pattern"));
-    RETURN_IF_ERROR(Evaluator::ParseInputUrl(config->in_pattern, InputKind::kSeries).status()
+    RETURN_IF_ERROR(Evaluator::ParseInputUrl(config->in_pattern, InputKind::kSeries)
+                        .status()
                         .WithContext("temporal-reduce config: 'in_pattern'"));
     ASSIGN_OR_RETURN(config->out_pattern, f.String("out_pattern"));
     ASSIGN_OR_RETURN(config->time_column, f.String("time_column"));
@@ -515,13 +517,11 @@ class TemporalReduce final : public Factory {
     auto config = std::make_shared<const Config>(dynamic_cast<const Config&>(parsed));
     ASSIGN_OR_RETURN(auto url, Evaluator::ParseInputUrl(config->in_pattern, InputKind::kSeries));
     InputKind kind = url.first;
-    ASSIGN_OR_RETURN(auto matches, MatchPattern(ev.eval.fs(), url.second,
-                                                [kind](tinyfs::EntryType t) {
-                                                  return kind == InputKind::kTable
-                                                             ? !tinyfs::IsSeries(t) &&
-                                                                   tinyfs::IsTabular(t)
-                                                             : tinyfs::IsSeries(t);
-                                                }));
+    ASSIGN_OR_RETURN(
+        auto matches, MatchPattern(ev.eval.fs(), url.second, [kind](tinyfs::EntryType t) {
+          return kind == InputKind::kTable ? !tinyfs::IsSeries(t) && tinyfs::IsTabular(t)
+                                           : tinyfs::IsSeries(t);
+        }));
     std::map<std::vector<std::string>, std::vector<std::string>> groups;
     for (const PatternMatch& m : matches) {
       std::string out;
@@ -545,7 +545,8 @@ class TemporalReduce final : public Factory {
     for (const auto& [out, sources] : groups) {
       for (const auto& [other, s] : groups) {
         if (other.size() > out.size() && std::equal(out.begin(), out.end(), other.begin())) {
-          return Status::InvalidArgument("out_pattern gives '" + EscapeControl(tinyfs::JoinPath(out)) +
+          return Status::InvalidArgument("out_pattern gives '" +
+                                         EscapeControl(tinyfs::JoinPath(out)) +
                                          "' both to series and to a folder");
         }
       }

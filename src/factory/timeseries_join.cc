@@ -88,7 +88,8 @@ class TimeseriesJoin final : public Factory {
     return std::shared_ptr<const ParsedConfig>(config);
   }
 
-  Result<tinyfs::DynamicContent> Compute(Evaluation& ev, const ParsedConfig& parsed) const override {
+  Result<tinyfs::DynamicContent> Compute(Evaluation& ev,
+                                         const ParsedConfig& parsed) const override {
     const auto& config = dynamic_cast<const Config&>(parsed);
     std::vector<Input> inputs;
     std::string identity;

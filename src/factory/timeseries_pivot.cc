@@ -48,7 +48,8 @@ class TimeseriesPivot final : public Factory {
     return std::shared_ptr<const ParsedConfig>(config);
   }
 
-  Result<tinyfs::DynamicContent> Compute(Evaluation& ev, const ParsedConfig& parsed) const override {
+  Result<tinyfs::DynamicContent> Compute(Evaluation& ev,
+                                         const ParsedConfig& parsed) const override {
     const auto& config = dynamic_cast<const Config&>(parsed);
     ASSIGN_OR_RETURN(auto url, Evaluator::ParseInputUrl(config.pattern, InputKind::kSeries));
     ASSIGN_OR_RETURN(auto matches, MatchPattern(ev.eval.fs(), url.second, [](tinyfs::EntryType t) {
@@ -105,7 +106,8 @@ class TimeseriesPivot final : public Factory {
         }
         with += (with.empty() ? "WITH " : ", ") + name + " AS (SELECT " + list + " FROM (" + body +
                 "))";
-        times += (times.empty() ? "" : " UNION ") + std::string("SELECT ") + Ident(t) + " FROM " + name;
+        times +=
+            (times.empty() ? "" : " UNION ") + std::string("SELECT ") + Ident(t) + " FROM " + name;
         joins += " LEFT JOIN " + name + " ON " + name + "." + Ident(t) + " = __t." + Ident(t);
       }
       std::string sql = with + " " + select + " FROM (" + times + ") AS __t" + joins +

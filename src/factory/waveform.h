@@ -16,7 +16,8 @@ struct Component {
 
 // The component's value `t` seconds after the series' start:
 //   sine     offset + A·sin(2π·t/P + phase)
-//   square   offset + A·sign(sin(2π·t/P + phase)), sign(0) = +1
+//   square   offset + A·sign(sin(2π·t/P + phase)), sign(0) = +1 (exact at
+//            the zeros: +A where the phase fraction is at most 1/2)
 //   triangle u = frac(t/P + phase/2π): offset + A·(4u−1 if u < 0.5 else 3−4u)
 //   line     offset + slope·t
 double ComponentValue(const Component& c, double t);

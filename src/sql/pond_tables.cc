@@ -234,8 +234,8 @@ Result<TableSource> ResolvePondTable(tinyfs::FS& fs, tlogfs::Pond& pond, const s
   return source;
 }
 
-Status PrepareQuery(SqlSession& session, tinyfs::FS& fs, tlogfs::Pond& pond,
-                    const std::string& sql, ScratchFiles& scratch) {
+Status PrepareQuery(SqlSession& session, tinyfs::FS& fs, tlogfs::Pond& pond, const std::string& sql,
+                    ScratchFiles& scratch) {
   session.SetResolver(
       [&fs, &pond, &scratch](const std::string& name) -> Result<std::optional<TableSource>> {
         PondTableOptions options;

@@ -19,8 +19,7 @@ Node RootNode() { return Node{kRootId, EntryType::kDirectory, "/"}; }
 // about the path itself pass unchanged.
 Status AtPath(const Status& st, const std::string& path,
               std::optional<int64_t> version = std::nullopt) {
-  if (st.ok() || st.code() == StatusCode::kNotFound ||
-      st.code() == StatusCode::kInvalidArgument) {
+  if (st.ok() || st.code() == StatusCode::kNotFound || st.code() == StatusCode::kInvalidArgument) {
     return st;
   }
   std::string where = "cannot read '" + EscapeControl(path) + "'";
@@ -232,7 +231,8 @@ Result<Node> FS::Mkdir(std::string_view path, bool parents) {
       ASSIGN_OR_RETURN(std::optional<Node> next, TryResolve(ChildPath(dir.path, comp)));
       if (next) {
         if (next->type == EntryType::kDynamicDirectory) {
-          return Status::NotSupported("'" + next->path + "' is a dynamic directory and cannot change");
+          return Status::NotSupported("'" + next->path +
+                                      "' is a dynamic directory and cannot change");
         }
         if (next->type != EntryType::kDirectory) {
           return Status::AlreadyExists("'" + next->path + "' exists and is not a directory");
@@ -314,8 +314,8 @@ Result<std::string> FS::ReadLink(const Node& link) {
     return Status::InvalidArgument("'" + link.path + "' is not a symlink");
   }
   ASSIGN_OR_RETURN(std::vector<NodeVersion> versions, Versions(link));
-  ASSIGN_OR_RETURN(auto stream, AtPath(persistence_.OpenContent(link.id, versions.back().version),
-                                       link.path));
+  ASSIGN_OR_RETURN(auto stream,
+                   AtPath(persistence_.OpenContent(link.id, versions.back().version), link.path));
   return AtPath(ReadAll(*stream), link.path);
 }
 

@@ -76,7 +76,7 @@ struct ContentRef {
 struct VersionMeta {
   std::optional<int64_t> min_event_time;  // micros since the epoch (series)
   std::optional<int64_t> max_event_time;
-  std::string attributes = "{}";  // a JSON object
+  std::string attributes = "{}";       // a JSON object
   std::optional<std::string> factory;  // dynamic nodes: the factory's name
 };
 

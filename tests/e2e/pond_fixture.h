@@ -59,8 +59,8 @@ class PondFixture : public ::testing::Test {
   }
 
   // The output of a command that must work.
-  std::string Out(const Strings& args) {
-    PondRun r = Pond(args);
+  std::string Out(const Strings& args, const std::string& env = "") {
+    PondRun r = Pond(args, env);
     EXPECT_TRUE(Ok(r)) << args[0];
     return r.out;
   }

@@ -1,0 +1,380 @@
+// End-to-end tests of factories: mknod, list-factories, run, apply, export,
+// and every factory read through cat, query, describe, list and copy.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "e2e/pond_fixture.h"
+
+namespace pond::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Factories : public PondFixture {
+ protected:
+  // mknod FACTORY PATH with `config` written to a host file; must work.
+  void Mknod(const std::string& factory, const std::string& path, const std::string& config) {
+    std::string file = Host("cfg/" + std::to_string(configs_++) + ".yaml", config);
+    PondRun r = Pond({"mknod", factory, path, "--config-path", file});
+    ASSERT_TRUE(Ok(r)) << factory << " " << path;
+  }
+  PondRun TryMknod(const std::string& factory, const std::string& path, const std::string& config,
+                   const std::string& env = "") {
+    std::string file = Host("cfg/" + std::to_string(configs_++) + ".yaml", config);
+    return Pond({"mknod", factory, path, "--config-path", file}, env);
+  }
+  // The single CSV value of a query.
+  std::string Scalar(const std::string& sql) {
+    Strings lines = Lines(Out({"query", sql, "--format", "csv"}));
+    EXPECT_EQ(lines.size(), 2u) << sql;
+    return lines.size() == 2 ? lines[1] : "";
+  }
+  size_t Commits() { return Lines(Out({"log", "--limit", "100000"})).size(); }
+
+  static std::string Synthetic(const std::string& start, const std::string& end,
+                               const std::string& interval, const std::string& points) {
+    return "start: " + start + "\nend: " + end + "\ninterval: " + interval + "\npoints:\n" + points;
+  }
+
+  int configs_ = 0;
+};
+
+const char* kPressure =
+    "  - name: pressure\n    components:\n      - {type: line, offset: 1013.0}\n";
+
+TEST_F(Factories, ListFactoriesNamesEveryFactory) {
+  std::string out = Out({"list-factories"});
+  for (const char* name :
+       {"synthetic-timeseries", "sql-derived-table", "sql-derived-series", "temporal-reduce",
+        "timeseries-join", "timeseries-pivot", "column-rename", "dynamic-dir"}) {
+    EXPECT_NE(out.find(name), std::string::npos) << name;
+  }
+  auto json = nlohmann::json::parse(Out({"list-factories", "--format", "json"}));
+  ASSERT_TRUE(json.is_array());
+  for (const auto& f : json) {
+    if (f["name"] == "temporal-reduce") EXPECT_EQ(f["makes"], "directory");
+    if (f["name"] == "synthetic-timeseries") EXPECT_EQ(f["makes"], "series");
+    if (f["name"] == "sql-derived-table") EXPECT_EQ(f["makes"], "table");
+  }
+}
+
+TEST_F(Factories, SyntheticDayAtOneMinuteReducesToTwentyFiveHours) {
+  Mknod("synthetic-timeseries", "/raw.series",
+        Synthetic("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "1m", kPressure));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM '/raw.series'"), "1441");
+  Mknod(
+      "temporal-reduce", "/reduced",
+      "in_pattern: series:///raw.series\nout_pattern: station\ntime_column: timestamp\n"
+      "resolutions: [1h, 1d]\naggregations:\n  - {type: avg}\n  - {type: count, columns: ['*']}\n");
+  EXPECT_EQ(Out({"list", "/reduced/**"}),
+            "/reduced/\n/reduced/station/\n/reduced/station/res=1d.series\n"
+            "/reduced/station/res=1h.series\n");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM '/reduced/station/res=1h.series'"), "25");
+  // Constant input reduces exactly.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM '/reduced/station/res=1h.series' "
+                   "WHERE \"pressure.avg\" = 1013.0"),
+            "25");
+  // The inclusive end adds a one-sample bucket; buckets are epoch-aligned UTC.
+  EXPECT_EQ(Out({"cat", "/reduced/station/res=1d.series", "--format", "csv"}),
+            "timestamp,pressure.avg,timestamp.count\n"
+            "2026-01-01 00:00:00+00,1013.0,1440\n"
+            "2026-01-02 00:00:00+00,1013.0,1\n");
+  // describe shows the factory, the config and the computed schema.
+  std::string d = Out({"describe", "/reduced/station/res=1h.series"});
+  EXPECT_NE(d.find("file:series:dynamic"), std::string::npos) << d;
+  EXPECT_NE(d.find("pressure.avg DOUBLE"), std::string::npos) << d;
+  EXPECT_NE(d.find("rows:      25"), std::string::npos) << d;
+  d = Out({"describe", "/reduced"});
+  EXPECT_NE(d.find("factory:   temporal-reduce"), std::string::npos) << d;
+  EXPECT_NE(d.find("resolutions: [1h, 1d]"), std::string::npos) << d;
+}
+
+TEST_F(Factories, AYearOfHourlyDataAtFiveResolutions) {
+  Mknod(
+      "synthetic-timeseries", "/y.series",
+      Synthetic("2025-01-01T00:00:00Z", "2025-12-31T23:00:00Z", "1h",
+                "  - name: v\n    components:\n      - {type: sine, amplitude: 1, period: 1d}\n"));
+  Mknod("temporal-reduce", "/r",
+        "in_pattern: /y.series\nout_pattern: y\ntime_column: timestamp\n"
+        "resolutions: [1h, 2h, 4h, 12h, 24h]\naggregations:\n  - {type: max, columns: [v]}\n");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM '/r/y/res=1h.series'"), "8760");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM '/r/y/res=2h.series'"), "4380");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM '/r/y/res=4h.series'"), "2190");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM '/r/y/res=12h.series'"), "730");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM '/r/y/res=24h.series'"), "365");
+  // A glob over the resolutions has the captures.
+  EXPECT_EQ(Scalar("SELECT count(DISTINCT _1) FROM '/r/y/res=*.series'"), "5");
+}
+
+TEST_F(Factories, TwoStationsJoined) {
+  const char* temp = "  - name: temp\n    components:\n      - {type: line, offset: 1}\n";
+  Mknod("synthetic-timeseries", "/north.series",
+        Synthetic("2026-01-01T00:00:00Z", "2026-01-15T00:00:00Z", "1h", temp));
+  Mknod("synthetic-timeseries", "/south.series",
+        Synthetic("2026-01-10T00:00:00Z", "2026-01-25T00:00:00Z", "1h", temp));
+  Mknod("timeseries-join", "/joined.series",
+        "inputs:\n  - {pattern: /north.series, scope: north}\n"
+        "  - {pattern: series:///south.series, scope: south}\n");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM '/joined.series'"), "577");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM '/joined.series' WHERE \"north.temp\" IS NOT NULL "
+                   "AND \"south.temp\" IS NOT NULL"),
+            "121");
+  EXPECT_EQ(Lines(Out({"cat", "/joined.series", "--format", "csv"}))[0],
+            "timestamp,north.temp,south.temp");
+  // Ranges filter inclusively; an input that matches nothing is a placeholder.
+  Mknod("timeseries-join", "/ranged.series",
+        "inputs:\n  - {pattern: /north.series, scope: n, range: {begin: 2026-01-02T00:00:00Z, "
+        "end: 2026-01-03T00:00:00Z}}\n  - {pattern: /nothing/*.series, scope: x}\n");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM '/ranged.series'"), "25");
+  // --time-start/--time-end apply to computed series too.
+  EXPECT_EQ(Lines(Out({"cat", "/joined.series", "--format", "csv", "--time-start",
+                       "2026-01-24T00:00:00+01:00"}))
+                .size(),
+            1u + 26u);  // 23:00Z on the 23rd through midnight on the 25th
+}
+
+TEST_F(Factories, PivotSqlDerivedAndRename) {
+  const char* temp = "  - name: temp\n    components:\n      - {type: line, offset: 5}\n";
+  ASSERT_TRUE(Ok(Pond({"mkdir", "-p", "/st/a", "/st/b", "/etc"})));
+  Mknod("synthetic-timeseries", "/st/a/t.series",
+        Synthetic("2026-01-01T00:00:00Z", "2026-01-01T02:00:00Z", "1h", temp));
+  Mknod("synthetic-timeseries", "/st/b/t.series",
+        Synthetic("2026-01-01T01:00:00Z", "2026-01-01T03:00:00Z", "1h", temp));
+  Mknod("timeseries-pivot", "/pivot.series",
+        "pattern: series:///st/*/t.series\ncolumns: [temp, missing]\n");
+  EXPECT_EQ(Out({"cat", "/pivot.series", "--format", "csv"}),
+            "timestamp,a.temp,a.missing,b.temp,b.missing\n"
+            "2026-01-01 00:00:00+00,5.0,,,\n"
+            "2026-01-01 01:00:00+00,5.0,,5.0,\n"
+            "2026-01-01 02:00:00+00,5.0,,5.0,\n"
+            "2026-01-01 03:00:00+00,,,5.0,\n");
+  Mknod("column-rename", "/etc/rename",
+        "rules:\n  - {type: direct, from: temp, to: temperature.C}\n");
+  Mknod(
+      "sql-derived-series", "/both.series",
+      "patterns:\n  src: series:///st/*/t.series\n"
+      "query: SELECT timestamp, sum(\"temperature.C\") AS total FROM src GROUP BY ALL ORDER BY 1\n"
+      "transforms: [/etc/rename]\n");
+  EXPECT_EQ(Out({"cat", "/both.series", "--format", "csv"}),
+            "timestamp,total\n2026-01-01 00:00:00+00,5.0\n2026-01-01 01:00:00+00,10.0\n"
+            "2026-01-01 02:00:00+00,10.0\n2026-01-01 03:00:00+00,5.0\n");
+  // A pattern that matches nothing is an empty table, not an error.
+  Mknod("sql-derived-table", "/none.table",
+        "patterns:\n  t: table:///no/*.table\nquery: SELECT count(*) AS n FROM t\n");
+  EXPECT_EQ(Out({"cat", "/none.table", "--format", "csv"}), "n\n0\n");
+  // Copy out writes what cat shows.
+  fs::create_directories(host_ + "/out");
+  ASSERT_TRUE(Ok(Pond({"copy", "/both.series", "host://" + host_ + "/out"})));
+  EXPECT_TRUE(fs::exists(host_ + "/out/both.series"));
+}
+
+TEST_F(Factories, DynamicDirHoldsOtherFactories) {
+  Mknod("dynamic-dir", "/derived",
+        "entries:\n"
+        "  - name: wave.series\n    factory: synthetic-timeseries\n    config:\n"
+        "      start: 2026-01-01T00:00:00Z\n      end: 2026-01-01T01:00:00Z\n"
+        "      interval: 15m\n      points:\n        - name: w\n          components:\n"
+        "            - {type: square, amplitude: 2, period: 1h}\n"
+        "  - name: reduced\n    factory: temporal-reduce\n    config:\n"
+        "      in_pattern: /derived/wave.series\n      out_pattern: w\n"
+        "      time_column: timestamp\n      resolutions: [30m]\n"
+        "      aggregations: [{type: sum}]\n");
+  EXPECT_EQ(Out({"list", "/derived/**"}),
+            "/derived/\n/derived/reduced/\n/derived/reduced/w/\n/derived/reduced/w/res=30m.series\n"
+            "/derived/wave.series\n");
+  // square = A·sign(sin(2πt/P)) with sign(0) = +1: at 0, 15, 30, 45, 60 minutes
+  // sin is 0, 1, 0, -1, 0, so 2, 2, 2, -2, 2 (exactly, not as floating sin says).
+  EXPECT_EQ(Out({"cat", "/derived/wave.series", "--format", "csv", "--sql",
+                 "SELECT w FROM source ORDER BY timestamp"}),
+            "w\n2.0\n2.0\n2.0\n-2.0\n2.0\n");
+  EXPECT_EQ(Out({"cat", "/derived/reduced/w/res=30m.series", "--format", "csv"}),
+            "timestamp,w.sum\n2026-01-01 00:00:00+00,4.0\n2026-01-01 00:30:00+00,0.0\n"
+            "2026-01-01 01:00:00+00,2.0\n");
+  // Dynamic nodes are read-only.
+  PondRun r = Pond({"copy", Host("x.txt", "x"), "/derived/x.txt"});
+  EXPECT_TRUE(Fails(r, 1, "dynamic directory")) << r.err;
+  r = Pond({"mkdir", "/derived/sub"});
+  EXPECT_TRUE(Fails(r, 1, "dynamic directory")) << r.err;
+}
+
+TEST_F(Factories, MknodStoresTheConfigRawAndExpandsItOnRead) {
+  std::string config =
+      "start: ${env:POND_TEST_START}\nend: ${env:POND_TEST_END:-2026-01-01T01:00:00Z}\n"
+      "interval: 30m\npoints:\n" +
+      std::string(kPressure);
+  PondRun r =
+      TryMknod("synthetic-timeseries", "/e.series", config, "POND_TEST_START=2026-01-01T00:00:00Z");
+  ASSERT_TRUE(Ok(r));
+  // Stored as written: the log never holds the expanded value.
+  std::string d = Out({"describe", "/e.series"}, "POND_TEST_START=2026-01-01T00:00:00Z");
+  EXPECT_NE(d.find("${env:POND_TEST_START}"), std::string::npos) << d;
+  EXPECT_EQ(Pond({"query", "SELECT count(*) AS n FROM '/e.series'", "--format", "csv"},
+                 "POND_TEST_START=2026-01-01T00:30:00Z")
+                .out,
+            "n\n2\n");
+  // Unset without a default: one sentence naming it.
+  r = Pond({"cat", "/e.series", "--format", "csv"});
+  EXPECT_TRUE(Fails(r, 1, "POND_TEST_START")) << r.err;
+  // An existing path needs --overwrite; with it, a new version.
+  size_t before = Commits();
+  r = TryMknod("synthetic-timeseries", "/e.series", config, "POND_TEST_START=2026-01-01T00:00:00Z");
+  EXPECT_TRUE(Fails(r, 1, "already exists")) << r.err;
+  EXPECT_EQ(Commits(), before);
+  std::string file =
+      Host("over.yaml", Synthetic("2026-01-01T00:00:00Z", "2026-01-01T02:00:00Z", "1h", kPressure));
+  ASSERT_TRUE(Ok(
+      Pond({"mknod", "synthetic-timeseries", "/e.series", "--config-path", file, "--overwrite"})));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM '/e.series'"), "3");
+  // --as-of sees the config as it was.
+  EXPECT_EQ(Pond({"--as-of", std::to_string(before), "query",
+                  "SELECT count(*) AS n FROM '/e.series'", "--format", "csv"},
+                 "POND_TEST_START=2026-01-01T00:00:00Z")
+                .out,
+            "n\n3\n");
+}
+
+TEST_F(Factories, BadConfigsAreOneSentenceAndChangeNothing) {
+  size_t before = Commits();
+  struct Case {
+    std::string factory, config, needle;
+  };
+  std::vector<Case> cases = {
+      {"synthetic-timeseries",
+       Synthetic("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "1m", kPressure) + "colour: red\n",
+       "unknown key 'colour'"},
+      {"synthetic-timeseries",
+       Synthetic("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "fortnightly", kPressure),
+       "'interval' must be a duration"},
+      {"synthetic-timeseries",
+       Synthetic("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "1m",
+                 "  - name: w\n    components:\n      - {type: sine, amplitude: 1}\n"),
+       "'period' is required"},
+      {"synthetic-timeseries",
+       Synthetic("${env:POND_SURELY_UNSET}", "2026-01-02T00:00:00Z", "1m", kPressure),
+       "POND_SURELY_UNSET"},
+      {"temporal-reduce",
+       "in_pattern: /x\nout_pattern: $0\ntime_column: t\nresolutions: [1h, 90m]\n"
+       "aggregations: [{type: avg}]\n",
+       "whole multiple"},
+      {"temporal-reduce",
+       "in_pattern: /x\nout_pattern: $0\ntime_column: t\nresolutions: [1h]\n"
+       "aggregations: [{type: median}]\n",
+       "'type' must be avg"},
+      {"no-such-factory", "a: 1\n", "no factory named"},
+      {"timeseries-join", "inputs:\n  - {pattern: /a}\n", "at least 2"},
+  };
+  for (const Case& c : cases) {
+    PondRun r = TryMknod(c.factory, "/bad", c.config);
+    EXPECT_TRUE(Fails(r, 1, c.needle)) << c.factory << ": " << r.err;
+  }
+  EXPECT_EQ(Commits(), before);
+  EXPECT_EQ(Out({"list"}), "");
+}
+
+TEST_F(Factories, LoopsAreReportedNotRecursed) {
+  Mknod("sql-derived-series", "/loop.series",
+        "patterns:\n  me: series:///loop.series\nquery: SELECT * FROM me\n");
+  PondRun r = Pond({"cat", "/loop.series"});
+  EXPECT_TRUE(Fails(r, 1, "loop")) << r.err;
+  // Two nodes reading each other.
+  Mknod("sql-derived-series", "/a.series", "patterns:\n  b: /b.series\n");
+  Mknod("sql-derived-series", "/b.series", "patterns:\n  a: /a.series\n");
+  r = Pond({"query", "SELECT count(*) FROM '/a.series'"});
+  EXPECT_TRUE(Fails(r, 1, "loop")) << r.err;
+  // A reduction whose pattern covers itself skips its own output.
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/r"})));
+  Mknod("synthetic-timeseries", "/r/s.series",
+        Synthetic("2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z", "1h", kPressure));
+  Mknod("temporal-reduce", "/r/all",
+        "in_pattern: series:///r/**/*.series\nout_pattern: $1\ntime_column: timestamp\n"
+        "resolutions: [1h]\naggregations: [{type: avg}]\n");
+  EXPECT_EQ(Out({"list", "/r/all/**"}), "/r/all/\n/r/all/s/\n/r/all/s/res=1h.series\n");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM '/r/all/s/res=1h.series'"), "2");
+}
+
+TEST_F(Factories, RunRefusesWhatIsNotExecutable) {
+  Mknod("synthetic-timeseries", "/s.series",
+        Synthetic("2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z", "1h", kPressure));
+  size_t before = Commits();
+  PondRun r = Pond({"run", "/s.series", "build"});
+  EXPECT_TRUE(Fails(r, 1, "only executable nodes can be run")) << r.err;
+  r = Pond({"run", "/nothing"});
+  EXPECT_TRUE(Fails(r, 1, "does not exist")) << r.err;
+  EXPECT_EQ(Commits(), before);
+}
+
+TEST_F(Factories, ApplyIsAllOrNothingAndIdempotent) {
+  std::string data = Host("data.txt", "hello\n");
+  std::string good =
+      "version: v1\nkind: mknod\nmetadata: {path: /d/s.series}\nspec:\n"
+      "  factory: synthetic-timeseries\n  config:\n    start: 2026-01-01T00:00:00Z\n"
+      "    end: 2026-01-01T01:00:00Z\n    interval: 1h\n    points:\n"
+      "      - name: p\n        components: [{type: line, offset: 1}]\n"
+      "---\nversion: v1\nkind: mkdir\nmetadata: {path: /d}\n"
+      "---\nversion: v1\nkind: copy\nmetadata: {path: /d/data.txt}\n"
+      "spec: {source: 'host://" +
+      data + "', overwrite: false}\n";
+  size_t before = Commits();
+  // An invalid last document leaves the pond unchanged.
+  std::string bad = good +
+                    "---\nversion: v1\nkind: mknod\nmetadata: {path: /d/x}\n"
+                    "spec: {factory: synthetic-timeseries, config: {start: nope}}\n";
+  PondRun r = Pond({"apply", "-f", Host("bad.yaml", bad)});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(Commits(), before);
+  // A path claimed twice is an error.
+  r = Pond({"apply", "-f",
+            Host("twice.yaml", good + "---\nversion: v1\nkind: mkdir\n"
+                                      "metadata: {path: /d}\n")});
+  EXPECT_TRUE(Fails(r, 1, "claimed twice")) << r.err;
+  // An unknown key is an error.
+  r = Pond({"apply", "-f",
+            Host("key.yaml",
+                 "version: v1\nkind: mkdir\nmetadata: {path: /d}\n"
+                 "extra: 1\n")});
+  EXPECT_TRUE(Fails(r, 1, "unknown key 'extra'")) << r.err;
+  EXPECT_EQ(Commits(), before);
+
+  std::string file = Host("good.yaml", good);
+  EXPECT_EQ(Out({"apply", "-f", file}), "created /d\ncreated /d/data.txt\ncreated /d/s.series\n");
+  EXPECT_EQ(Commits(), before + 1);
+  EXPECT_EQ(Out({"cat", "/d/data.txt"}), "hello\n");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM '/d/s.series'"), "2");
+  // The same again commits nothing.
+  EXPECT_EQ(Out({"apply", "-f", file}),
+            "unchanged /d\nunchanged /d/data.txt\nunchanged /d/s.series\n");
+  EXPECT_EQ(Commits(), before + 1);
+}
+
+TEST_F(Factories, ExportWritesHivePartitionsAndAManifest) {
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/s"})));
+  Mknod("synthetic-timeseries", "/s/north.series",
+        Synthetic("2025-12-31T22:00:00Z", "2026-01-01T01:00:00Z", "1h", kPressure));
+  ASSERT_TRUE(Ok(Pond(
+      {"copy", "host+series://" + HostParquet("h.parquet", Hourly(kJan1, 3)), "/s/south.series"})));
+  std::string out = dir_.path() + "/export";
+  ASSERT_TRUE(
+      Ok(Pond({"export", "-p", "/s/*.series", "--dir", out, "--temporal", "month,year",
+               "--start-time", "2025-12-31T23:00:00Z", "--end-time", "2026-01-01T01:00:00Z"})));
+  EXPECT_TRUE(fs::is_directory(out + "/north/year=2025/month=12"));
+  EXPECT_TRUE(fs::is_directory(out + "/north/year=2026/month=1"));
+  EXPECT_TRUE(fs::is_directory(out + "/south/year=2026/month=1"));
+  auto manifest = nlohmann::json::parse(ReadWholeFile(out + "/manifest.json"));
+  int64_t rows = 0;
+  for (const auto& f : manifest["files"]) {
+    rows += f["rows"].get<int64_t>();
+    EXPECT_TRUE(fs::exists(out + "/" + f["path"].get<std::string>())) << f.dump();
+    EXPECT_EQ(f["sha256"].get<std::string>().size(), 64u);
+  }
+  // north: 23:00, 00:00, 01:00 (inclusive end); south: 00:00, 01:00.
+  EXPECT_EQ(rows, 5);
+  // Without captures: DIR/<parent>/<stem>.
+  std::string out2 = dir_.path() + "/export2";
+  ASSERT_TRUE(Ok(Pond({"export", "-p", "/s/south.series", "--dir", out2})));
+  EXPECT_TRUE(fs::exists(out2 + "/s/south.parquet"));
+}
+
+}  // namespace
+}  // namespace pond::testing
