@@ -378,3 +378,46 @@ TEST_F(Factories, ExportWritesHivePartitionsAndAManifest) {
 
 }  // namespace
 }  // namespace pond::testing
+
+namespace pond::testing {
+namespace {
+
+// Incremental reduction: appending a version computes only its partials, a
+// late row is counted in its old bucket, and the result is exactly what a
+// computation from an empty cache gives.
+TEST_F(Factories, IncrementalReductionMatchesAFullRecomputation) {
+  ASSERT_TRUE(Ok(Pond(
+      {"copy", "host+series://" + HostParquet("v1.parquet", Hourly(kJan1, 48, 10)), "/t.series"})));
+  Mknod("temporal-reduce", "/r",
+        "in_pattern: /t.series\nout_pattern: t\ntime_column: timestamp\n"
+        "resolutions: [1h, 6h]\naggregations:\n  - {type: avg}\n  - {type: min}\n"
+        "  - {type: max}\n  - {type: sum}\n  - {type: count, columns: ['*']}\n");
+  const Strings read = {"cat", "/r/t/res=6h.series", "--format", "csv"};
+  std::string first = Out(read);
+  EXPECT_EQ(Lines(first).size(), 1u + 8u);
+  auto partials = [&] {
+    size_t n = 0;
+    for (const auto& e : fs::recursive_directory_iterator(pond_ + "/cache/reduce")) {
+      if (e.is_directory() && e.path().filename().string().rfind("__cid=", 0) == 0) ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(partials(), 1u);
+  // A second version: two rows, one late (in the first 6-hour bucket).
+  RowBatch late = Hourly(kJan1 + 2 * kHourMicros + 30 * 60 * kSecond, 1, 1000);
+  late.rows.push_back(Hourly(kJan1 + 60 * kHourMicros, 1, 7).rows[0]);
+  ASSERT_TRUE(Ok(Pond({"copy", "host+series://" + HostParquet("v2.parquet", late), "/t.series"})));
+  std::string incremental = Out(read);
+  EXPECT_EQ(partials(), 2u);  // the first version's partials were kept
+  EXPECT_NE(incremental, first);
+  Strings rows = Lines(incremental);
+  ASSERT_EQ(rows.size(), 1u + 9u);
+  // The first bucket: hours 0..5 (values 10..15) and the late 1000.
+  EXPECT_EQ(rows[1], "2026-01-01 00:00:00+00,153.57142857142858,10.0,1000.0,1075.0,7");
+  // From an empty cache: the same bytes.
+  fs::remove_all(pond_ + "/cache");
+  EXPECT_EQ(Out(read), incremental);
+}
+
+}  // namespace
+}  // namespace pond::testing
