@@ -42,23 +42,9 @@ std::string SourceIdentity(const sql::TableSource& source) {
   return out;
 }
 
-std::string Ident(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string Ident(const std::string& name) { return SqlIdentifier(name); }
 
-std::string Literal(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
+std::string Literal(const std::string& text) { return SqlString(text); }
 
 Result<std::vector<std::pair<std::string, std::string>>> DescribeTable(sql::SqlSession& session,
                                                                        const std::string& table) {

@@ -89,24 +89,6 @@ Result<std::string> JsonTypeToSql(const json& type, int depth) {
 
 }  // namespace
 
-std::string SqlString(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
-std::string SqlIdentifier(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 Result<std::string> DeltaTypeToSql(const std::string& delta_type) {
   size_t start = 0;
   while (start < delta_type.size() && std::isspace(static_cast<unsigned char>(delta_type[start]))) {

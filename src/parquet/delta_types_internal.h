@@ -6,14 +6,12 @@
 #include <string>
 
 #include "util/status.h"
+#include "util/text.h"
 
 namespace pond::parquet_internal {
 
-// `s` as a SQL string literal: 'it''s'.
-std::string SqlString(const std::string& s);
-
-// `name` as a quoted SQL identifier: "a ""b""", so any column name is safe.
-std::string SqlIdentifier(const std::string& name);
+using ::pond::SqlIdentifier;  // util/text.h
+using ::pond::SqlString;
 
 // The DuckDB type for a Delta type: a primitive name ("long", "decimal(5,3)")
 // or a nested type's JSON text ({"type":"struct",...}). InvalidArgument for a

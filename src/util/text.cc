@@ -38,4 +38,19 @@ std::string EscapeControl(std::string_view text) {
   return out;
 }
 
+namespace {
+std::string Quoted(std::string_view text, char quote) {
+  std::string out(1, quote);
+  for (char c : text) {
+    if (c == quote) out += quote;
+    out += c;
+  }
+  return out + quote;
+}
+}  // namespace
+
+std::string SqlString(std::string_view s) { return Quoted(s, '\''); }
+
+std::string SqlIdentifier(std::string_view name) { return Quoted(name, '"'); }
+
 }  // namespace pond

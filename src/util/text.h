@@ -13,6 +13,11 @@ namespace pond {
 // nothing more).
 std::string EscapeControl(std::string_view text);
 
+// `s` as a SQL string literal: 'it''s'.
+std::string SqlString(std::string_view s);
+// `name` as a quoted SQL identifier: "a ""b""", so any column name is safe.
+std::string SqlIdentifier(std::string_view name);
+
 // True when `text` holds a C0 control character or DEL.
 bool HasControl(std::string_view text);
 
