@@ -80,9 +80,16 @@ Status AddInput(sql::SqlSession& session, const std::string& name, const Input& 
 
 Result<std::string> TransformedSelect(Evaluator& eval, const std::vector<std::string>& paths,
                                       sql::SqlSession& session, const std::string& table) {
-  std::string select = "SELECT * FROM " + Ident(table);
-  if (paths.empty()) return select;
+  if (paths.empty()) return "SELECT * FROM " + Ident(table);
   ASSIGN_OR_RETURN(auto columns, DescribeTable(session, table));
+  ASSIGN_OR_RETURN(auto applied, ApplyTransforms(eval, paths, table, std::move(columns)));
+  return applied.first;
+}
+
+Result<std::pair<std::string, Columns>> ApplyTransforms(Evaluator& eval,
+                                                        const std::vector<std::string>& paths,
+                                                        const std::string& table, Columns columns) {
+  std::string select = "SELECT * FROM " + Ident(table);
   for (const std::string& path : paths) {
     ASSIGN_OR_RETURN(tinyfs::Node node, eval.fs().Resolve(path));
     ASSIGN_OR_RETURN(NodeSpec spec, eval.Spec(node));
@@ -99,7 +106,7 @@ Result<std::string> TransformedSelect(Evaluator& eval, const std::vector<std::st
     }
     select = "SELECT " + list + " FROM (" + select + ")";
   }
-  return select;
+  return std::make_pair(select, std::move(columns));
 }
 
 Result<std::vector<PatternMatch>> MatchPattern(

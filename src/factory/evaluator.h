@@ -151,9 +151,16 @@ Result<std::vector<std::pair<std::string, std::string>>> DescribeQuery(sql::SqlS
 Status AddInput(sql::SqlSession& session, const std::string& name, const Input& input,
                 const std::string& time_column);
 
+using Columns = std::vector<std::pair<std::string, std::string>>;
+
 // The SELECT that applies the column-rename transforms at `paths`, in order,
-// to table `table` (whose columns are `columns`); "SELECT * FROM table" when
-// there are none.
+// to table `table` whose columns are `columns`, and the columns it gives.
+Result<std::pair<std::string, Columns>> ApplyTransforms(Evaluator& eval,
+                                                        const std::vector<std::string>& paths,
+                                                        const std::string& table, Columns columns);
+
+// The same for a table of `session` (its columns described there);
+// "SELECT * FROM table" when there are no transforms.
 Result<std::string> TransformedSelect(Evaluator& eval, const std::vector<std::string>& paths,
                                       sql::SqlSession& session, const std::string& table);
 

@@ -260,7 +260,7 @@ std::string CidName(const std::string& content_id) { return CacheKey({content_id
 
 // Computes the partials of the files of `source` that `dir` lacks.
 Status ComputePartials(Evaluator& eval, const Config& config, const sql::TableSource& source,
-                       const std::string& dir, const Plan& plan) {
+                       const std::string& dir, const Plan& plan, const std::string& time_type) {
   sql::TableSource missing = source;
   missing.files.clear();
   std::set<std::string> wanted;
@@ -271,13 +271,30 @@ Status ComputePartials(Evaluator& eval, const Config& config, const sql::TableSo
     if (wanted.insert(cid).second) missing.files.push_back(f);
   }
   if (missing.files.empty()) return Status::OK();
+  // Only the versions whose partials are missing are read (and verified).
+  RETURN_IF_ERROR(sql::ReadSourceFiles(eval.fs(), eval.pond(), missing, eval.scratch()));
+  // Rows are told apart by DuckDB's file name column (cheaper than a join
+  // per row); the grouped result is joined to the content ids.
+  RowBatch cids;
+  cids.columns = {{"file", CellType::kString}, {"cid", CellType::kString}};
+  for (sql::SourceFile& f : missing.files) {
+    cids.rows.push_back({f.host_path, f.constants.at(0).value()});
+    f.constants.clear();
+  }
+  missing.constant_columns.clear();
+  missing.file_column = "__file";
   ASSIGN_OR_RETURN(auto session, sql::OpenSqlSession());
   RETURN_IF_ERROR(session->AddTable("src", missing));
+  RETURN_IF_ERROR(session->AddRows("__cids", cids));
   RETURN_IF_ERROR(session->LockDown());
   ASSIGN_OR_RETURN(std::string select, TransformedSelect(eval, config.transforms, *session, "src"));
-  std::string t = "epoch_us(CAST(" + Ident(config.time_column) + " AS TIMESTAMP))";
+  // epoch_us reads both timestamp types as they are (a TIMESTAMP WITH TIME
+  // ZONE cast to TIMESTAMP would go through the time zone library, 7x slower).
+  const bool timestamp = time_type == "TIMESTAMP" || time_type == "TIMESTAMP WITH TIME ZONE";
+  std::string t = timestamp ? "epoch_us(" + Ident(config.time_column) + ")"
+                            : "epoch_us(CAST(" + Ident(config.time_column) + " AS TIMESTAMP))";
   std::string sql =
-      "SELECT \"__cid\", " + BucketStartSql(t, config.finest) + " AS \"__b\", count(*) AS \"__n\"";
+      "SELECT \"__file\", " + BucketStartSql(t, config.finest) + " AS \"__b\", count(*) AS \"__n\"";
   for (size_t i = 0; i < plan.stats.size(); ++i) {
     const Stat& s = plan.stats[i];
     std::string n = std::to_string(i);
@@ -290,6 +307,8 @@ Status ComputePartials(Evaluator& eval, const Config& config, const sql::TableSo
            ") AS \"mx" + n + "\"";
   }
   sql += " FROM (" + select + ") WHERE " + Ident(config.time_column) + " IS NOT NULL GROUP BY ALL";
+  sql = "SELECT c.\"cid\" AS \"__cid\", p.* EXCLUDE (\"__file\") FROM (" + sql +
+        ") AS p JOIN \"__cids\" AS c ON p.\"__file\" = c.\"file\"";
   std::string tmp = dir + "/.tmp-" + NewUuidV7();
   Status st = session->QueryToPartitionedParquet(sql, tmp, {"__cid"});
   if (st.ok()) {
@@ -310,29 +329,54 @@ Result<tinyfs::DynamicContent> Reduce(Evaluator& eval, std::shared_ptr<const Con
   // Every version of every source, each marked with its content.
   sql::TableSource all;
   all.constant_columns = {ColumnSpec{"__cid", "string", true}};
+  bool known = true;
   for (const std::string& path : sources) {
     sql::PondTableOptions options;
+    options.defer_reads = true;  // identities first: a cached result reads nothing
     ASSIGN_OR_RETURN(sql::TableSource s,
                      sql::ResolvePondTable(eval.fs(), eval.pond(), path, options, eval.scratch()));
     for (sql::SourceFile& f : s.files) {
       f.constants = {CidName(f.content_id)};
       all.files.push_back(std::move(f));
     }
+    // The columns the pond recorded, when every source's are known.
+    if (s.columns.empty()) known = false;
+    for (auto& c : s.columns) {
+      if (std::find(all.columns.begin(), all.columns.end(), c) == all.columns.end()) {
+        all.columns.push_back(c);
+      }
+    }
   }
+  if (!known) all.columns.clear();
   std::string spec = SpecText(eval, *config);
   std::string key = CacheKey({"temporal-reduce", spec, std::to_string(width), SourceIdentity(all)});
   return eval.Materialize(key, config->time_column, [&](const std::string& dest) -> Status {
-    // The columns after the transforms.
-    ASSIGN_OR_RETURN(auto session, sql::OpenSqlSession());
-    RETURN_IF_ERROR(session->AddTable("src", all));
-    RETURN_IF_ERROR(session->LockDown());
-    ASSIGN_OR_RETURN(std::string select,
-                     TransformedSelect(eval, config->transforms, *session, "src"));
-    ASSIGN_OR_RETURN(auto described, DescribeQuery(*session, select));
+    // The columns after the transforms: from what the pond recorded, or, when
+    // it did not, from DuckDB reading every source.
+    Columns described;
+    if (!all.columns.empty()) {
+      Columns base = all.columns;
+      base.emplace_back("__cid", "VARCHAR");
+      ASSIGN_OR_RETURN(auto applied, ApplyTransforms(eval, config->transforms, "src", base));
+      described = std::move(applied.second);
+    } else {
+      sql::TableSource read = all;
+      RETURN_IF_ERROR(sql::ReadSourceFiles(eval.fs(), eval.pond(), read, eval.scratch()));
+      ASSIGN_OR_RETURN(auto session, sql::OpenSqlSession());
+      RETURN_IF_ERROR(session->AddTable("src", read));
+      RETURN_IF_ERROR(session->LockDown());
+      ASSIGN_OR_RETURN(std::string select,
+                       TransformedSelect(eval, config->transforms, *session, "src"));
+      ASSIGN_OR_RETURN(described, DescribeQuery(*session, select));
+    }
     std::vector<std::pair<std::string, std::string>> columns;
     bool has_time = false;
+    std::string time_type;
     for (auto& c : described) {
-      if (c.first == config->time_column) has_time = true;
+      if (c.first == config->time_column) {
+        has_time = true;
+        time_type = c.second;
+      }
       if (c.first == "__cid" || c.first == config->time_column) continue;
       columns.push_back(std::move(c));
     }
@@ -350,7 +394,7 @@ Result<tinyfs::DynamicContent> Reduce(Evaluator& eval, std::shared_ptr<const Con
     std::error_code ec;
     hostfs::create_directories(dir, ec);
     if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
-    RETURN_IF_ERROR(ComputePartials(eval, *config, all, dir, plan));
+    RETURN_IF_ERROR(ComputePartials(eval, *config, all, dir, plan, time_type));
 
     // Combine: each version's partials count once per version that holds them.
     std::map<std::string, int64_t> multiplicity;

@@ -48,9 +48,11 @@ std::string ScanSql(const TableSource& source) {
   }
   const bool join = source.path_columns || unique.size() != source.files.size() ||
                     !source.constant_columns.empty();
+  const bool file_column = !join && !source.file_column.empty();
   std::string scan = std::string(source.csv ? "read_csv(" : "read_parquet(") +
                      parquet_internal::PathList(unique) + ", union_by_name = true" +
-                     (join ? std::string(", filename = ") + SqlString(kFileColumn) : "") + ")";
+                     (join ? std::string(", filename = ") + SqlString(kFileColumn) : "") +
+                     (file_column ? ", filename = " + SqlString(source.file_column) : "") + ")";
   std::string sql;
   if (!join) {
     sql = "SELECT * FROM " + scan + " AS d";
@@ -299,7 +301,8 @@ class DuckDbSession final : public SqlSession {
   }
 
   Status LockDown() override {
-    for (const char* sql : {"SET enable_external_access = false", "SET lock_configuration = true"}) {
+    for (const char* sql :
+         {"SET enable_external_access = false", "SET lock_configuration = true"}) {
       RETURN_IF_ERROR(Exec(sql));
     }
     locked_ = true;
@@ -309,8 +312,8 @@ class DuckDbSession final : public SqlSession {
   Status Query(const std::string& sql, OutputFormat format, std::ostream& out) override {
     if (!locked_) return Status::Internal("LockDown() must come before Query()");
     scan_->error = Status::OK();
-    Status st = parquet_internal::Guard(
-        StatusCode::kInvalidArgument, "the query failed", [&]() -> Status {
+    Status st =
+        parquet_internal::Guard(StatusCode::kInvalidArgument, "the query failed", [&]() -> Status {
           duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> statements;
           try {
             statements = con_->ExtractStatements(sql);
@@ -361,8 +364,8 @@ class DuckDbSession final : public SqlSession {
     if (!locked_) return Status::Internal("LockDown() must come before QueryToParquet()");
     return parquet_internal::Guard(StatusCode::kInvalidArgument, "cannot write " + dest, [&] {
       duckdb::DBConfig::GetConfig(*db_->instance).AddAllowedPath(dest);
-      Status st = Exec("COPY (" + sql + ") TO " + SqlString(dest) +
-                       " (FORMAT parquet, COMPRESSION zstd)");
+      Status st =
+          Exec("COPY (" + sql + ") TO " + SqlString(dest) + " (FORMAT parquet, COMPRESSION zstd)");
       if (!st.ok() && !scan_->error.ok()) return scan_->error;
       return st;
     });
@@ -497,8 +500,7 @@ Result<std::unique_ptr<SqlSession>> OpenDuckDbSession() {
       auto r = con->Query(setting);
       if (r->HasError()) return QueryError(r->GetErrorObject());
     }
-    session =
-        std::make_unique<DuckDbSession>(std::move(db), std::move(con), raw, std::move(temp));
+    session = std::make_unique<DuckDbSession>(std::move(db), std::move(con), raw, std::move(temp));
     return Status::OK();
   }));
   return session;

@@ -158,6 +158,19 @@ Result<TableSource> ResolvePondTable(tinyfs::FS& fs, tlogfs::Pond& pond, const s
   source.path_columns = !compiled.is_literal();
   source.time_start = options.time_start;
   source.time_end = options.time_end;
+  bool columns_known = true;
+  std::map<std::string, std::string> column_types;
+  auto add_columns = [&](const std::vector<SchemaColumn>& columns) {
+    if (columns.empty()) columns_known = false;
+    for (const auto& [name, type] : columns) {
+      auto [it, fresh] = column_types.emplace(name, type);
+      if (fresh) {
+        source.columns.emplace_back(name, type);
+      } else if (it->second != type) {
+        columns_known = false;  // DuckDB decides the union's type
+      }
+    }
+  };
   auto outside = [&](const tinyfs::VersionMeta& meta) {
     // A version whose events all fall outside the range is never read.
     return (options.time_start && meta.max_event_time &&
@@ -196,7 +209,8 @@ Result<TableSource> ResolvePondTable(tinyfs::FS& fs, tlogfs::Pond& pond, const s
       }
       if (node.type == EntryType::kDynamicSeries && outside(content.meta)) continue;
       std::string id = hostfs::path(content.host_path).stem().string();
-      source.files.push_back({content.host_path, m.path, m.captures, {}, "derived:" + id});
+      source.files.push_back({content.host_path, m.path, m.captures, {}, "derived:" + id, 0});
+      add_columns(VersionColumns(as_version));
       continue;
     }
     ASSIGN_OR_RETURN(auto versions, fs.Versions(node));
@@ -223,15 +237,39 @@ Result<TableSource> ResolvePondTable(tinyfs::FS& fs, tlogfs::Pond& pond, const s
       }
     }
     for (const auto& v : chosen) {
-      ASSIGN_OR_RETURN(std::string host, HostFileFor(fs, pond, node, v, scratch));
-      source.files.push_back({host, m.path, m.captures, {}, v.sha256});
+      std::string host;
+      if (!options.defer_reads) {
+        ASSIGN_OR_RETURN(host, HostFileFor(fs, pond, node, v, scratch));
+      }
+      source.files.push_back({host, m.path, m.captures, {}, v.sha256, v.version});
+      add_columns(options.csv ? std::vector<SchemaColumn>{} : VersionColumns(v));
     }
   }
+  if (!columns_known) source.columns.clear();
   if (options.accept) return source;
   if (!matches.empty() && source.files.empty() && !source.time_start && !source.time_end) {
     return Status::NotFound("no table or series matches '" + EscapeControl(pattern) + "'");
   }
   return source;
+}
+
+Status ReadSourceFiles(tinyfs::FS& fs, tlogfs::Pond& pond, TableSource& source,
+                       ScratchFiles& scratch) {
+  for (SourceFile& f : source.files) {
+    if (!f.host_path.empty()) continue;
+    ASSIGN_OR_RETURN(tinyfs::Node node, fs.Resolve(f.pond_path));
+    ASSIGN_OR_RETURN(auto versions, fs.Versions(node));
+    if (f.version < 1 || f.version > static_cast<int64_t>(versions.size())) {
+      return Status::NotFound("'" + EscapeControl(f.pond_path) + "' has no version " +
+                              std::to_string(f.version));
+    }
+    const tinyfs::NodeVersion& v = versions[static_cast<size_t>(f.version - 1)];
+    if (v.sha256 != f.content_id) {
+      return Status::Internal("'" + EscapeControl(f.pond_path) + "' changed while it was read");
+    }
+    ASSIGN_OR_RETURN(f.host_path, HostFileFor(fs, pond, node, v, scratch));
+  }
+  return Status::OK();
 }
 
 Status PrepareQuery(SqlSession& session, tinyfs::FS& fs, tlogfs::Pond& pond, const std::string& sql,

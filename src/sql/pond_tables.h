@@ -37,6 +37,10 @@ struct PondTableOptions {
   // When set, matches it refuses are skipped rather than errors, and a
   // pattern that matches nothing it accepts gives a source with no files.
   std::function<bool(tinyfs::EntryType)> accept;
+  // Leave stored versions' host_path empty (nothing is read or verified):
+  // for callers that need only the files' identities, and read some of them
+  // later with ReadSourceFiles.
+  bool defer_reads = false;
 };
 
 // The files behind `pattern` (a pond path or glob): the chosen version of each
@@ -50,12 +54,17 @@ struct PondTableOptions {
 Result<TableSource> ResolvePondTable(tinyfs::FS& fs, tlogfs::Pond& pond, const std::string& pattern,
                                      const PondTableOptions& options, ScratchFiles& scratch);
 
+// Fills the empty host paths of `source`'s files (see defer_reads), each
+// checked against its hash.
+Status ReadSourceFiles(tinyfs::FS& fs, tlogfs::Pond& pond, TableSource& source,
+                       ScratchFiles& scratch);
+
 // Sets `session` up for `sql`: quoted pond paths and globs ('/a/*.series',
 // or 'csv:///a/b.csv' for a raw CSV file) resolve when DuckDB binds them, and
 // the system tables pond_entries and pond_transactions are loaded when the
 // SQL mentions them. `fs`, `pond` and `scratch` must outlive the session.
-Status PrepareQuery(SqlSession& session, tinyfs::FS& fs, tlogfs::Pond& pond,
-                    const std::string& sql, ScratchFiles& scratch);
+Status PrepareQuery(SqlSession& session, tinyfs::FS& fs, tlogfs::Pond& pond, const std::string& sql,
+                    ScratchFiles& scratch);
 
 // One column of a table's or series' schema: its name and DuckDB type.
 using SchemaColumn = std::pair<std::string, std::string>;

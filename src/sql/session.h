@@ -52,13 +52,21 @@ struct SourceFile {
   // What identifies the rows (a version's SHA-256, or a computed file's
   // cache key), for caches of what is derived from them.
   std::string content_id;
+  // The stored version read (0 for a computed file).
+  int64_t version = 0;
 };
 
 struct TableSource {
   // One entry per (node, version) read: rows belong to versions, so two pond
   // files (or two versions) with the same bytes contribute their rows twice.
   std::vector<SourceFile> files;  // must not be empty
-  bool csv = false;               // raw CSV files, parsed with types inferred
+  // The union of the files' columns (name, DuckDB type) as the pond recorded
+  // them, when every file's are known and agree; empty otherwise.
+  std::vector<std::pair<std::string, std::string>> columns;
+  bool csv = false;  // raw CSV files, parsed with types inferred
+  // When set (and the files are distinct, with no path or constant
+  // columns), a column of this name holds each row's host file path.
+  std::string file_column;
   // Add _path and one column per capture (_1, _2, ...): for globs.
   bool path_columns = false;
   size_t capture_count = 0;
