@@ -13,6 +13,7 @@
 #include "parquet/engine.h"
 #include "storage/temp_files.h"
 #include "tinyfs/path.h"
+#include "util/counters.h"
 #include "util/hash.h"
 #include "util/id.h"
 #include "util/text.h"
@@ -412,6 +413,16 @@ Status WriteWhole(const std::string& path, const std::string& text) {
 Result<tinyfs::DynamicContent> Evaluator::Materialize(
     const std::string& key, const std::optional<std::string>& time_column,
     const std::function<Status(const std::string& dest)>& write) {
+  return MaterializeWith(key, time_column,
+                         [&](const std::string& dest) -> Result<std::optional<ParquetInfo>> {
+                           RETURN_IF_ERROR(write(dest));
+                           return std::optional<ParquetInfo>();
+                         });
+}
+
+Result<tinyfs::DynamicContent> Evaluator::MaterializeWith(
+    const std::string& key, const std::optional<std::string>& time_column,
+    const std::function<Result<std::optional<ParquetInfo>>(const std::string& dest)>& write) {
   ASSIGN_OR_RETURN(std::string dir, CacheDir("derived"));
   std::string path = dir + "/" + key + ".parquet";
   std::string meta_path = dir + "/" + key + ".json";
@@ -430,22 +441,27 @@ Result<tinyfs::DynamicContent> Evaluator::Materialize(
     hostfs::remove(tmp, ec);
     UnregisterTempFile(handle);
   };
-  Status st = write(tmp);
-  if (!st.ok()) {
+  auto written = write(tmp);
+  if (!written.ok()) {
     cleanup();
-    return st;
+    return written.status();
   }
-  auto engine = OpenParquetEngine();
-  if (!engine.ok()) {
-    cleanup();
-    return engine.status();
-  }
-  std::vector<std::string> time_columns;
-  if (time_column) time_columns.push_back(*time_column);
-  auto info = (*engine)->InspectParquet(tmp, time_columns);
-  if (!info.ok()) {
-    cleanup();
-    return info.status();
+  std::optional<ParquetInfo> info = std::move(*written);
+  if (!info) {
+    PhaseTimer timer("derived: inspect");
+    auto engine = OpenParquetEngine();
+    if (!engine.ok()) {
+      cleanup();
+      return engine.status();
+    }
+    std::vector<std::string> time_columns;
+    if (time_column) time_columns.push_back(*time_column);
+    auto inspected = (*engine)->InspectParquet(tmp, time_columns);
+    if (!inspected.ok()) {
+      cleanup();
+      return inspected.status();
+    }
+    info = std::move(*inspected);
   }
   if (time_column && !info->time_column) {
     cleanup();

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "factory/factory.h"
+#include "parquet/engine.h"
 #include "sql/pond_tables.h"
 #include "sql/session.h"
 #include "tinyfs/fs.h"
@@ -85,6 +86,11 @@ class Evaluator final : public tinyfs::DynamicNodes {
   Result<tinyfs::DynamicContent> Materialize(
       const std::string& key, const std::optional<std::string>& time_column,
       const std::function<Status(const std::string& dest)>& write);
+  // The same for a writer that also says what it wrote (rows, columns, time
+  // bounds), which saves reading the file back; nullopt: read it back.
+  Result<tinyfs::DynamicContent> MaterializeWith(
+      const std::string& key, const std::optional<std::string>& time_column,
+      const std::function<Result<std::optional<ParquetInfo>>(const std::string& dest)>& write);
 
   // The folder for derived files of kind `kind` (created on first use):
   // $POND/cache/<kind>, or a scratch folder when the cache is not writable.

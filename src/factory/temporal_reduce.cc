@@ -24,10 +24,12 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "factory/evaluator.h"
 #include "factory/reduce.h"
 #include "tinyfs/path.h"
+#include "util/counters.h"
 #include "util/duration.h"
 #include "util/id.h"
 #include "util/text.h"
@@ -327,6 +329,7 @@ Status ComputePartials(Evaluator& eval, const Config& config, const sql::TableSo
 Result<tinyfs::DynamicContent> Reduce(Evaluator& eval, std::shared_ptr<const Config> config,
                                       const std::vector<std::string>& sources, int64_t width) {
   // Every version of every source, each marked with its content.
+  std::optional<PhaseTimer> identity_timer(std::in_place, "reduce: sources");
   sql::TableSource all;
   all.constant_columns = {ColumnSpec{"__cid", "string", true}};
   bool known = true;
@@ -348,101 +351,130 @@ Result<tinyfs::DynamicContent> Reduce(Evaluator& eval, std::shared_ptr<const Con
     }
   }
   if (!known) all.columns.clear();
+  identity_timer.reset();
   std::string spec = SpecText(eval, *config);
   std::string key = CacheKey({"temporal-reduce", spec, std::to_string(width), SourceIdentity(all)});
-  return eval.Materialize(key, config->time_column, [&](const std::string& dest) -> Status {
-    // The columns after the transforms: from what the pond recorded, or, when
-    // it did not, from DuckDB reading every source.
-    Columns described;
-    if (!all.columns.empty()) {
-      Columns base = all.columns;
-      base.emplace_back("__cid", "VARCHAR");
-      ASSIGN_OR_RETURN(auto applied, ApplyTransforms(eval, config->transforms, "src", base));
-      described = std::move(applied.second);
-    } else {
-      sql::TableSource read = all;
-      RETURN_IF_ERROR(sql::ReadSourceFiles(eval.fs(), eval.pond(), read, eval.scratch()));
-      ASSIGN_OR_RETURN(auto session, sql::OpenSqlSession());
-      RETURN_IF_ERROR(session->AddTable("src", read));
-      RETURN_IF_ERROR(session->LockDown());
-      ASSIGN_OR_RETURN(std::string select,
-                       TransformedSelect(eval, config->transforms, *session, "src"));
-      ASSIGN_OR_RETURN(described, DescribeQuery(*session, select));
-    }
-    std::vector<std::pair<std::string, std::string>> columns;
-    bool has_time = false;
-    std::string time_type;
-    for (auto& c : described) {
-      if (c.first == config->time_column) {
-        has_time = true;
-        time_type = c.second;
-      }
-      if (c.first == "__cid" || c.first == config->time_column) continue;
-      columns.push_back(std::move(c));
-    }
-    if (!has_time) {
-      return Status::InvalidArgument("the sources have no time column '" +
-                                     EscapeControl(config->time_column) + "'");
-    }
-    ASSIGN_OR_RETURN(Plan plan, MakePlan(*config, columns));
-    std::string stats_text;
-    for (const Stat& s : plan.stats)
-      stats_text += s.column + ":" + s.type + (s.sum ? "+" : "") + ";";
-    ASSIGN_OR_RETURN(std::string root, eval.CacheDir("reduce"));
-    std::string dir =
-        root + "/" + CacheKey({spec, stats_text, std::to_string(config->finest)}).substr(0, 40);
-    std::error_code ec;
-    hostfs::create_directories(dir, ec);
-    if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
-    RETURN_IF_ERROR(ComputePartials(eval, *config, all, dir, plan, time_type));
+  return eval.MaterializeWith(
+      key, config->time_column, [&](const std::string& dest) -> Result<std::optional<ParquetInfo>> {
+        // The columns after the transforms: from what the pond recorded, or, when
+        // it did not, from DuckDB reading every source.
+        Columns described;
+        if (!all.columns.empty()) {
+          Columns base = all.columns;
+          base.emplace_back("__cid", "VARCHAR");
+          ASSIGN_OR_RETURN(auto applied, ApplyTransforms(eval, config->transforms, "src", base));
+          described = std::move(applied.second);
+        } else {
+          sql::TableSource read = all;
+          RETURN_IF_ERROR(sql::ReadSourceFiles(eval.fs(), eval.pond(), read, eval.scratch()));
+          ASSIGN_OR_RETURN(auto session, sql::OpenSqlSession());
+          RETURN_IF_ERROR(session->AddTable("src", read));
+          RETURN_IF_ERROR(session->LockDown());
+          ASSIGN_OR_RETURN(std::string select,
+                           TransformedSelect(eval, config->transforms, *session, "src"));
+          ASSIGN_OR_RETURN(described, DescribeQuery(*session, select));
+        }
+        std::vector<std::pair<std::string, std::string>> columns;
+        bool has_time = false;
+        std::string time_type;
+        for (auto& c : described) {
+          if (c.first == config->time_column) {
+            has_time = true;
+            time_type = c.second;
+          }
+          if (c.first == "__cid" || c.first == config->time_column) continue;
+          columns.push_back(std::move(c));
+        }
+        if (!has_time) {
+          return Status::InvalidArgument("the sources have no time column '" +
+                                         EscapeControl(config->time_column) + "'");
+        }
+        ASSIGN_OR_RETURN(Plan plan, MakePlan(*config, columns));
+        std::string stats_text;
+        for (const Stat& s : plan.stats)
+          stats_text += s.column + ":" + s.type + (s.sum ? "+" : "") + ";";
+        ASSIGN_OR_RETURN(std::string root, eval.CacheDir("reduce"));
+        std::string dir =
+            root + "/" + CacheKey({spec, stats_text, std::to_string(config->finest)}).substr(0, 40);
+        std::error_code ec;
+        hostfs::create_directories(dir, ec);
+        if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
+        {
+          PhaseTimer timer("reduce: partials");
+          RETURN_IF_ERROR(ComputePartials(eval, *config, all, dir, plan, time_type));
+        }
+        PhaseTimer timer("reduce: combine");
 
-    // Combine: each version's partials count once per version that holds them.
-    std::map<std::string, int64_t> multiplicity;
-    for (const sql::SourceFile& f : all.files) multiplicity[f.constants[0].value()]++;
-    sql::TableSource parts;
-    parts.constant_columns = {ColumnSpec{"__mult", "long", true}};
-    for (const auto& [cid, count] : multiplicity) {
-      std::vector<std::string> files;
-      for (const auto& e : hostfs::directory_iterator(dir + "/__cid=" + cid, ec)) {
-        if (e.path().extension() == ".parquet") files.push_back(e.path().string());
-      }
-      std::sort(files.begin(), files.end());
-      for (const std::string& file : files) {
-        parts.files.push_back({file, "", {}, {std::to_string(count)}, cid});
-      }
-    }
-    std::string sql = "SELECT CAST(make_timestamp(\"__rb\") AS TIMESTAMP WITH TIME ZONE) AS " +
-                      Ident(config->time_column);
-    for (const Output& o : plan.outputs) sql += ", " + o.sql + " AS " + Ident(o.name);
-    std::string inner = "SELECT " + BucketStartSql("\"__b\"", width) +
-                        " AS \"__rb\", sum(\"__n\" * \"__mult\") AS \"__n\"";
-    for (size_t i = 0; i < plan.stats.size(); ++i) {
-      std::string n = std::to_string(i);
-      if (plan.stats[i].sum) inner += ", sum(\"s" + n + "\" * \"__mult\") AS \"s" + n + "\"";
-      inner += ", sum(\"c" + n + "\" * \"__mult\") AS \"c" + n + "\", min(\"mn" + n +
-               "\") AS \"mn" + n + "\", max(\"mx" + n + "\") AS \"mx" + n + "\"";
-    }
-    ASSIGN_OR_RETURN(auto combine, sql::OpenSqlSession());
-    if (parts.files.empty()) {
-      // No rows at all: an empty series with the right columns.
-      RowBatch empty;
-      empty.columns = {
-          {"__b", CellType::kInt64}, {"__n", CellType::kInt64}, {"__mult", CellType::kInt64}};
-      for (size_t i = 0; i < plan.stats.size(); ++i) {
-        std::string n = std::to_string(i);
-        if (plan.stats[i].sum) empty.columns.push_back({"s" + n, CellType::kDouble});
-        empty.columns.push_back({"c" + n, CellType::kInt64});
-        empty.columns.push_back({"mn" + n, CellType::kDouble});
-        empty.columns.push_back({"mx" + n, CellType::kDouble});
-      }
-      RETURN_IF_ERROR(combine->AddRows("parts", empty));
-    } else {
-      RETURN_IF_ERROR(combine->AddTable("parts", parts));
-    }
-    RETURN_IF_ERROR(combine->LockDown());
-    sql += " FROM (" + inner + " FROM \"parts\" GROUP BY 1) ORDER BY \"__rb\"";
-    return combine->QueryToParquet(sql, dest);
-  });
+        // Combine: each version's partials count once per version that holds them.
+        std::map<std::string, int64_t> multiplicity;
+        for (const sql::SourceFile& f : all.files) multiplicity[f.constants[0].value()]++;
+        sql::TableSource parts;
+        parts.same_schema = true;  // written for one plan
+        parts.constant_columns = {ColumnSpec{"__mult", "long", true}};
+        for (const auto& [cid, count] : multiplicity) {
+          std::vector<std::string> files;
+          for (const auto& e : hostfs::directory_iterator(dir + "/__cid=" + cid, ec)) {
+            if (e.path().extension() == ".parquet") files.push_back(e.path().string());
+          }
+          std::sort(files.begin(), files.end());
+          for (const std::string& file : files) {
+            parts.files.push_back({file, "", {}, {std::to_string(count)}, cid});
+          }
+        }
+        std::string sql = "SELECT CAST(make_timestamp(\"__rb\") AS TIMESTAMP WITH TIME ZONE) AS " +
+                          Ident(config->time_column);
+        for (const Output& o : plan.outputs) sql += ", " + o.sql + " AS " + Ident(o.name);
+        std::string inner = "SELECT " + BucketStartSql("\"__b\"", width) +
+                            " AS \"__rb\", sum(\"__n\" * \"__mult\") AS \"__n\"";
+        for (size_t i = 0; i < plan.stats.size(); ++i) {
+          std::string n = std::to_string(i);
+          if (plan.stats[i].sum) inner += ", sum(\"s" + n + "\" * \"__mult\") AS \"s" + n + "\"";
+          inner += ", sum(\"c" + n + "\" * \"__mult\") AS \"c" + n + "\", min(\"mn" + n +
+                   "\") AS \"mn" + n + "\", max(\"mx" + n + "\") AS \"mx" + n + "\"";
+        }
+        ASSIGN_OR_RETURN(auto combine, sql::OpenSqlSession());
+        if (parts.files.empty()) {
+          // No rows at all: an empty series with the right columns.
+          RowBatch empty;
+          empty.columns = {
+              {"__b", CellType::kInt64}, {"__n", CellType::kInt64}, {"__mult", CellType::kInt64}};
+          for (size_t i = 0; i < plan.stats.size(); ++i) {
+            std::string n = std::to_string(i);
+            if (plan.stats[i].sum) empty.columns.push_back({"s" + n, CellType::kDouble});
+            empty.columns.push_back({"c" + n, CellType::kInt64});
+            empty.columns.push_back({"mn" + n, CellType::kDouble});
+            empty.columns.push_back({"mx" + n, CellType::kDouble});
+          }
+          RETURN_IF_ERROR(combine->AddRows("parts", empty));
+        } else {
+          RETURN_IF_ERROR(combine->AddTable("parts", parts));
+        }
+        RETURN_IF_ERROR(combine->LockDown());
+        sql += " FROM (" + inner + " FROM \"parts\" GROUP BY 1) ORDER BY \"__rb\"";
+        RETURN_IF_ERROR(combine->QueryToParquet(sql, dest));
+        // What was written, from the file just written (no second database).
+        std::string written = "SELECT * FROM read_parquet(" + Literal(dest) + ")";
+        ParquetInfo info;
+        ASSIGN_OR_RETURN(info.columns, DescribeQuery(*combine, written));
+        std::ostringstream stats;
+        std::string t = Ident(config->time_column);
+        RETURN_IF_ERROR(combine->Query("SELECT count(*), epoch_us(min(" + t + ")), epoch_us(max(" +
+                                           t + ")) FROM read_parquet(" + Literal(dest) + ")",
+                                       sql::OutputFormat::kCsv, stats));
+        std::istringstream in(stats.str());
+        std::string header, row;
+        std::getline(in, header);
+        std::getline(in, row);
+        std::vector<std::string> cells;
+        std::stringstream cs(row);
+        for (std::string cell; std::getline(cs, cell, ',');) cells.push_back(cell);
+        if (cells.size() != 3) return Status::Internal("cannot read back " + dest);
+        info.num_rows = std::stoll(cells[0]);
+        info.time_column = config->time_column;
+        if (!cells[1].empty()) info.min_time = std::stoll(cells[1]);
+        if (!cells[2].empty()) info.max_time = std::stoll(cells[2]);
+        return std::optional<ParquetInfo>(std::move(info));
+      });
 }
 
 // The directory tree of the reduction: <out components...>/res=<R>.series.

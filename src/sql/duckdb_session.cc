@@ -50,7 +50,8 @@ std::string ScanSql(const TableSource& source) {
                     !source.constant_columns.empty();
   const bool file_column = !join && !source.file_column.empty();
   std::string scan = std::string(source.csv ? "read_csv(" : "read_parquet(") +
-                     parquet_internal::PathList(unique) + ", union_by_name = true" +
+                     parquet_internal::PathList(unique) +
+                     (source.same_schema ? "" : ", union_by_name = true") +
                      (join ? std::string(", filename = ") + SqlString(kFileColumn) : "") +
                      (file_column ? ", filename = " + SqlString(source.file_column) : "") + ")";
   std::string sql;

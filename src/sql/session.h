@@ -67,6 +67,8 @@ struct TableSource {
   // When set (and the files are distinct, with no path or constant
   // columns), a column of this name holds each row's host file path.
   std::string file_column;
+  // Every file has the same columns: no union by name (cheaper over many files).
+  bool same_schema = false;
   // Add _path and one column per capture (_1, _2, ...): for globs.
   bool path_columns = false;
   size_t capture_count = 0;
