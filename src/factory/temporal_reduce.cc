@@ -410,7 +410,12 @@ Result<tinyfs::DynamicContent> Reduce(Evaluator& eval, std::shared_ptr<const Con
         for (const sql::SourceFile& f : all.files) multiplicity[f.constants[0].value()]++;
         sql::TableSource parts;
         parts.same_schema = true;  // written for one plan
-        parts.constant_columns = {ColumnSpec{"__mult", "long", true}};
+        // Versions with the same content count once each; when no content
+        // repeats (the usual case) no multiplier is joined in at all.
+        bool repeats = false;
+        for (const auto& [cid, count] : multiplicity) repeats = repeats || count > 1;
+        if (repeats) parts.constant_columns = {ColumnSpec{"__mult", "long", true}};
+        const std::string times = repeats ? " * \"__mult\"" : "";
         for (const auto& [cid, count] : multiplicity) {
           std::vector<std::string> files;
           for (const auto& e : hostfs::directory_iterator(dir + "/__cid=" + cid, ec)) {
@@ -418,18 +423,19 @@ Result<tinyfs::DynamicContent> Reduce(Evaluator& eval, std::shared_ptr<const Con
           }
           std::sort(files.begin(), files.end());
           for (const std::string& file : files) {
-            parts.files.push_back({file, "", {}, {std::to_string(count)}, cid});
+            parts.files.push_back({file, "", {}, {}, cid});
+            if (repeats) parts.files.back().constants = {std::to_string(count)};
           }
         }
         std::string sql = "SELECT CAST(make_timestamp(\"__rb\") AS TIMESTAMP WITH TIME ZONE) AS " +
                           Ident(config->time_column);
         for (const Output& o : plan.outputs) sql += ", " + o.sql + " AS " + Ident(o.name);
         std::string inner = "SELECT " + BucketStartSql("\"__b\"", width) +
-                            " AS \"__rb\", sum(\"__n\" * \"__mult\") AS \"__n\"";
+                            " AS \"__rb\", sum(\"__n\"" + times + ") AS \"__n\"";
         for (size_t i = 0; i < plan.stats.size(); ++i) {
           std::string n = std::to_string(i);
-          if (plan.stats[i].sum) inner += ", sum(\"s" + n + "\" * \"__mult\") AS \"s" + n + "\"";
-          inner += ", sum(\"c" + n + "\" * \"__mult\") AS \"c" + n + "\", min(\"mn" + n +
+          if (plan.stats[i].sum) inner += ", sum(\"s" + n + "\"" + times + ") AS \"s" + n + "\"";
+          inner += ", sum(\"c" + n + "\"" + times + ") AS \"c" + n + "\", min(\"mn" + n +
                    "\") AS \"mn" + n + "\", max(\"mx" + n + "\") AS \"mx" + n + "\"";
         }
         ASSIGN_OR_RETURN(auto combine, sql::OpenSqlSession());

@@ -421,3 +421,23 @@ TEST_F(Factories, IncrementalReductionMatchesAFullRecomputation) {
 
 }  // namespace
 }  // namespace pond::testing
+
+namespace pond::testing {
+namespace {
+
+// Rows belong to versions: the same bytes appended twice count twice in a
+// reduction, as they do in SQL over the series.
+TEST_F(Factories, ReductionCountsRepeatedContentOncePerVersion) {
+  std::string batch = HostParquet("b.parquet", Hourly(kJan1, 3, 1));
+  ASSERT_TRUE(Ok(Pond({"copy", "host+series://" + batch, "/t.series"})));
+  ASSERT_TRUE(Ok(Pond({"copy", "host+series://" + batch, "/t.series"})));
+  Mknod("temporal-reduce", "/r",
+        "in_pattern: /t.series\nout_pattern: t\ntime_column: timestamp\nresolutions: [1d]\n"
+        "aggregations:\n  - {type: sum, columns: [temp]}\n  - {type: count, columns: ['*']}\n");
+  EXPECT_EQ(Out({"cat", "/r/t/res=1d.series", "--format", "csv"}),
+            "timestamp,temp.sum,timestamp.count\n2026-01-01 00:00:00+00,12.0,6\n");
+  EXPECT_EQ(Scalar("SELECT sum(temp) FROM '/t.series'"), "12.0");
+}
+
+}  // namespace
+}  // namespace pond::testing
