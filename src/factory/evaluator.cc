@@ -23,8 +23,13 @@ namespace pond::factory {
 namespace hostfs = std::filesystem;
 using tinyfs::EntryType;
 
+// Bumped whenever what a factory computes from the same inputs changes, so
+// that results cached by an older pond are never served.
+constexpr std::string_view kCacheFormat = "pond-derived-2";
+
 std::string CacheKey(const std::vector<std::string>& parts) {
   Sha256 h;
+  h.Update(kCacheFormat);
   for (const std::string& p : parts) {
     std::string len = std::to_string(p.size()) + ":";
     h.Update(len);
