@@ -1,5 +1,6 @@
 #include "factory/config.h"
 
+#include <cmath>
 #include <cstdlib>
 
 #include "util/duration.h"
@@ -146,8 +147,8 @@ Result<double> Fields::Number(const std::string& key, std::optional<double> fall
   }
   ASSIGN_OR_RETURN(YAML::Node v, Required(key));
   double d = 0;
-  if (!v.IsScalar() || !YAML::convert<double>::decode(v, d)) {
-    return Error(Name(key) + " must be a number, not '" +
+  if (!v.IsScalar() || !YAML::convert<double>::decode(v, d) || !std::isfinite(d)) {
+    return Error(Name(key) + " must be a finite number, not '" +
                  EscapeControl(v.IsScalar() ? v.Scalar() : "a list or mapping") + "'" + LineOf(v));
   }
   return d;

@@ -44,6 +44,9 @@ class DynamicDir final : public Factory {
       Fields e(entries[i], "dynamic-dir config: " + Item("entries", i));
       Entry entry;
       ASSIGN_OR_RETURN(entry.name, e.String("name"));
+      if (Status valid = tinyfs::ValidateName(entry.name); !valid.ok()) {
+        return e.Error(valid.message());
+      }
       if (!names.insert(entry.name).second) {
         return e.Error("the name '" + EscapeControl(entry.name) + "' is used twice");
       }
@@ -79,6 +82,7 @@ class DynamicDir final : public Factory {
       c.type = EntryTypeFor(e.factory->makes());
       c.factory = std::string(e.factory->name());
       c.config = e.config;
+      c.config_text = e.config_text;
       Evaluator* eval = &ev.eval;
       tinyfs::Node self{"", c.type, tinyfs::ChildPath(ev.node.path, e.name)};
       switch (e.factory->makes()) {

@@ -84,6 +84,18 @@ Status AddInput(sql::SqlSession& session, const std::string& name, const Input& 
   return session.AddRows(name, empty);
 }
 
+std::string TransformsIdentity(Evaluator& eval, const std::vector<std::string>& paths) {
+  std::string text;
+  for (const std::string& t : paths) {
+    text += "transform=" + t + "\n";
+    auto node = eval.fs().Resolve(t);
+    if (!node.ok()) continue;  // the computation itself reports it
+    auto spec = eval.Spec(*node);
+    if (spec.ok()) text += spec->config_text + "\n";
+  }
+  return text;
+}
+
 Result<std::string> TransformedSelect(Evaluator& eval, const std::vector<std::string>& paths,
                                       sql::SqlSession& session, const std::string& table) {
   if (paths.empty()) return "SELECT * FROM " + Ident(table);
@@ -173,7 +185,7 @@ Result<NodeSpec> Evaluator::Spec(const tinyfs::Node& node) {
       return Status::InvalidArgument("'" + EscapeControl(node.path) + "' has no config of its own");
     }
     ASSIGN_OR_RETURN(const Factory* f, FindFactory(v->second.child.factory));
-    return NodeSpec{f, v->second.child.config, ""};
+    return NodeSpec{f, v->second.child.config, v->second.child.config_text};
   }
   if (!tinyfs::IsDynamic(node.type)) {
     return Status::InvalidArgument("'" + EscapeControl(node.path) + "' is a " +
@@ -464,7 +476,12 @@ Result<tinyfs::DynamicContent> Evaluator::MaterializeWith(
     auto inspected = (*engine)->InspectParquet(tmp, time_columns);
     if (!inspected.ok()) {
       cleanup();
-      return inspected.status();
+      // Said of the result, never of our scratch file.
+      std::string message = inspected.status().message();
+      for (size_t at; (at = message.find(tmp)) != std::string::npos;) {
+        message.replace(at, tmp.size(), "the result");
+      }
+      return Status(inspected.status().code(), message);
     }
     info = std::move(*inspected);
   }

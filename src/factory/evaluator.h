@@ -148,6 +148,10 @@ std::string Literal(const std::string& text);
 Result<std::vector<std::pair<std::string, std::string>>> DescribeTable(sql::SqlSession& session,
                                                                        const std::string& table);
 
+// What the transforms at `paths` are (their expanded configs), for cache
+// keys: a result computed through a transform depends on its config.
+std::string TransformsIdentity(Evaluator& eval, const std::vector<std::string>& paths);
+
 // The columns of the result of `select`.
 Result<std::vector<std::pair<std::string, std::string>>> DescribeQuery(sql::SqlSession& session,
                                                                        const std::string& select);

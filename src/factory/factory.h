@@ -51,6 +51,7 @@ struct Child {
   // kDynamicData (a transform): its factory and parsed config.
   std::string factory;
   std::shared_ptr<const ParsedConfig> config;
+  std::string config_text;  // expanded, for cache keys
 };
 
 // What a node being computed knows about itself.

@@ -76,7 +76,8 @@ class SqlDerived : public Factory {
       identity += table + "\n" + SourceIdentity(input.source);
       inputs.emplace_back(table, std::move(input));
     }
-    std::string key = CacheKey({std::string(name()), ev.config_text, identity});
+    std::string key = CacheKey({std::string(name()), ev.config_text, identity,
+                                TransformsIdentity(ev.eval, config.transforms)});
     std::optional<std::string> time_column;
     if (series_) time_column = config.time_column;
     return ev.eval.Materialize(key, time_column, [&](const std::string& dest) -> Status {

@@ -64,7 +64,7 @@ Result<double> PeriodSeconds(Fields& f) {
   YAML::Node raw = f.Raw("period");
   double seconds = 0;
   if (raw.IsScalar() && YAML::convert<double>::decode(raw, seconds)) {
-    if (seconds > 0) return seconds;
+    if (seconds > 0 && std::isfinite(seconds)) return seconds;
   } else if (raw.IsScalar()) {
     auto micros = ParseDurationMicros(raw.Scalar());
     if (micros.ok() && *micros > 0) return static_cast<double>(*micros) / 1e6;
@@ -86,7 +86,7 @@ class SyntheticTimeseries final : public Factory {
     auto config = std::make_shared<Config>();
     ASSIGN_OR_RETURN(config->start, f.Time("start"));
     ASSIGN_OR_RETURN(config->end, f.Time("end"));
-    if (config->end <= config->start) return f.Error("'end' must come after 'start'");
+    if (config->end < config->start) return f.Error("'end' must not come before 'start'");
     ASSIGN_OR_RETURN(config->interval, f.Duration("interval"));
     ASSIGN_OR_RETURN(auto time_column, f.OptString("time_column"));
     config->time_column = time_column.value_or("timestamp");
@@ -97,6 +97,7 @@ class SyntheticTimeseries final : public Factory {
       Fields p(points[i], "synthetic-timeseries config: " + Item("points", i));
       Point point;
       ASSIGN_OR_RETURN(point.name, p.String("name"));
+      if (point.name.empty()) return p.Error("'name' must not be empty");
       if (!names.insert(point.name).second) {
         return p.Error("the name '" + EscapeControl(point.name) + "' is used twice");
       }

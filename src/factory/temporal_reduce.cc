@@ -139,6 +139,12 @@ bool IsInteger(const std::string& type) {
   return IsNumeric(type) && type != "FLOAT" && type != "DOUBLE" && type.rfind("DECIMAL", 0) != 0;
 }
 
+// Sums of integers are exact (DECIMAL(38,0), which Parquet stores as it is);
+// of anything else, doubles.
+std::string SumType(const std::string& type) {
+  return IsInteger(type) ? "DECIMAL(38,0)" : "DOUBLE";
+}
+
 // One source column the partials keep statistics of.
 struct Stat {
   std::string column;
@@ -219,8 +225,7 @@ Result<Plan> MakePlan(const Config& config,
         case Agg::kSum:
           plan.stats[i].sum = true;
           plan.outputs.push_back({name, "CASE WHEN \"c" + n + "\" > 0 THEN CAST(\"s" + n +
-                                            "\" AS " + (IsInteger(type) ? "BIGINT" : "DOUBLE") +
-                                            ") END"});
+                                            "\" AS " + SumType(type) + ") END"});
           break;
         case Agg::kMin:
           plan.outputs.push_back({name, "\"mn" + n + "\""});
@@ -246,15 +251,7 @@ std::string SpecText(Evaluator& eval, const Config& config) {
     text += a.count_star ? "*" : "";
     text += "\n";
   }
-  for (const std::string& t : config.transforms) {
-    text += "transform=" + t + "\n";
-    auto node = eval.fs().Resolve(t);
-    if (node.ok()) {
-      auto spec = eval.Spec(*node);
-      if (spec.ok()) text += spec->config_text + "\n";
-    }
-  }
-  return text;
+  return text + TransformsIdentity(eval, config.transforms);
 }
 
 // A cache-safe name for a content id.
@@ -290,6 +287,11 @@ Status ComputePartials(Evaluator& eval, const Config& config, const sql::TableSo
   RETURN_IF_ERROR(session->AddRows("__cids", cids));
   RETURN_IF_ERROR(session->LockDown());
   ASSIGN_OR_RETURN(std::string select, TransformedSelect(eval, config.transforms, *session, "src"));
+  // A version may lack a column others have (series may grow columns): it
+  // reads as NULL there.
+  ASSIGN_OR_RETURN(Columns present, DescribeQuery(*session, select));
+  std::set<std::string> have;
+  for (const auto& c : present) have.insert(c.first);
   // epoch_us reads both timestamp types as they are (a TIMESTAMP WITH TIME
   // ZONE cast to TIMESTAMP would go through the time zone library, 7x slower).
   const bool timestamp = time_type == "TIMESTAMP" || time_type == "TIMESTAMP WITH TIME ZONE";
@@ -300,10 +302,14 @@ Status ComputePartials(Evaluator& eval, const Config& config, const sql::TableSo
   for (size_t i = 0; i < plan.stats.size(); ++i) {
     const Stat& s = plan.stats[i];
     std::string n = std::to_string(i);
-    std::string c = Ident(s.column);
+    // Every partial has the plan's types, whatever the version's own are, so
+    // that partials of different versions combine exactly.
+    std::string c = have.count(s.column) ? "CAST(" + Ident(s.column) + " AS " + s.type + ")"
+                                         : "CAST(NULL AS " + s.type + ")";
     if (s.sum) {
-      sql += ", CAST(sum(" + c + ") AS " + (IsInteger(s.type) ? "HUGEINT" : "DOUBLE") + ") AS \"s" +
-             n + "\"";
+      std::string sum_type = SumType(s.type);
+      sql +=
+          ", CAST(sum(CAST(" + c + " AS " + sum_type + ")) AS " + sum_type + ") AS \"s" + n + "\"";
     }
     sql += ", count(" + c + ") AS \"c" + n + "\", min(" + c + ") AS \"mn" + n + "\", max(" + c +
            ") AS \"mx" + n + "\"";
@@ -342,11 +348,16 @@ Result<tinyfs::DynamicContent> Reduce(Evaluator& eval, std::shared_ptr<const Con
       f.constants = {CidName(f.content_id)};
       all.files.push_back(std::move(f));
     }
-    // The columns the pond recorded, when every source's are known.
+    // The columns the pond recorded, when every source's are known and
+    // agree (otherwise DuckDB decides the union's types).
     if (s.columns.empty()) known = false;
     for (auto& c : s.columns) {
-      if (std::find(all.columns.begin(), all.columns.end(), c) == all.columns.end()) {
+      auto same = std::find_if(all.columns.begin(), all.columns.end(),
+                               [&](const auto& have) { return have.first == c.first; });
+      if (same == all.columns.end()) {
         all.columns.push_back(c);
+      } else if (same->second != c.second) {
+        known = false;
       }
     }
   }

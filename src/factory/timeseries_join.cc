@@ -98,6 +98,8 @@ class TimeseriesJoin final : public Factory {
       identity += SourceIdentity(input.source) + "\n";
       inputs.push_back(std::move(input));
     }
+    for (const JoinInput& in : config.inputs)
+      identity += TransformsIdentity(ev.eval, in.transforms);
     std::string key = CacheKey({std::string(name()), ev.config_text, identity});
     const std::string& t = config.time_column;
     return ev.eval.Materialize(key, t, [&](const std::string& dest) -> Status {
@@ -109,6 +111,7 @@ class TimeseriesJoin final : public Factory {
       // Each input, filtered and scoped; then grouped by scope.
       std::vector<std::string> group_order;
       std::map<std::string, std::vector<std::string>> groups;  // key -> selects
+      std::map<std::string, std::string> owner;                // output column -> group
       for (size_t i = 0; i < inputs.size(); ++i) {
         const JoinInput& in = config.inputs[i];
         std::string table = "__in" + std::to_string(i);
@@ -123,6 +126,15 @@ class TimeseriesJoin final : public Factory {
             continue;
           }
           std::string out = in.scope ? *in.scope + "." + column : column;
+          // Within a scope inputs share columns (they are unioned); across
+          // groups a name may appear once.
+          std::string group = in.scope ? "scope " + *in.scope : "input " + std::to_string(i);
+          auto [it, fresh] = owner.emplace(out, group);
+          if (!fresh && it->second != group) {
+            return Status::InvalidArgument("column '" + EscapeControl(out) + "' comes from " +
+                                           it->second + " and from " + group +
+                                           "; give the inputs scopes");
+          }
           list += ", " + Ident(column) + " AS " + Ident(out);
         }
         if (!has_time) {

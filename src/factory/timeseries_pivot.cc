@@ -10,9 +10,11 @@
 // listed column, a column <name>.<column>, NULL where the match lacks it.
 // A pattern that matches nothing is an error.
 #include <set>
+#include <sstream>
 
 #include "factory/evaluator.h"
 #include "util/text.h"
+#include "util/time.h"
 
 namespace pond::factory {
 namespace {
@@ -77,7 +79,8 @@ class TimeseriesPivot final : public Factory {
       identity += alias + "\n" + SourceIdentity(input.source);
       inputs.emplace_back(alias, std::move(input));
     }
-    std::string key = CacheKey({std::string(name()), ev.config_text, identity});
+    std::string key = CacheKey({std::string(name()), ev.config_text, identity,
+                                TransformsIdentity(ev.eval, config.transforms)});
     const std::string& t = config.time_column;
     return ev.eval.Materialize(key, t, [&](const std::string& dest) -> Status {
       ASSIGN_OR_RETURN(auto session, sql::OpenSqlSession());
@@ -109,6 +112,26 @@ class TimeseriesPivot final : public Factory {
         times +=
             (times.empty() ? "" : " UNION ") + std::string("SELECT ") + Ident(t) + " FROM " + name;
         joins += " LEFT JOIN " + name + " ON " + name + "." + Ident(t) + " = __t." + Ident(t);
+      }
+      // One row per time: a match with two rows at one time has no single value.
+      std::string dups;
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        std::string name = "__m" + std::to_string(i);
+        dups += (dups.empty() ? "" : " UNION ALL ") + std::string("SELECT ") + std::to_string(i) +
+                " AS i, " + Ident(t) + " AS t FROM " + name + " GROUP BY ALL HAVING count(*) > 1";
+      }
+      std::ostringstream found;
+      RETURN_IF_ERROR(session->Query(with + " SELECT i, epoch_us(t) FROM (" + dups + ") LIMIT 1",
+                                     sql::OutputFormat::kCsv, found));
+      std::istringstream lines(found.str());
+      std::string header, row;
+      std::getline(lines, header);
+      if (std::getline(lines, row) && row.find(',') != std::string::npos) {
+        size_t i = std::stoul(row.substr(0, row.find(',')));
+        int64_t at = std::stoll(row.substr(row.find(',') + 1));
+        return Status::InvalidArgument("'" + EscapeControl(inputs[i].second.paths.front()) +
+                                       "' has more than one row at " + FormatMicrosUtc(at) +
+                                       ", so it cannot be pivoted (one row per time)");
       }
       std::string sql = with + " " + select + " FROM (" + times + ") AS __t" + joins +
                         " WHERE __t." + Ident(t) + " IS NOT NULL ORDER BY 1";

@@ -441,3 +441,104 @@ TEST_F(Factories, ReductionCountsRepeatedContentOncePerVersion) {
 
 }  // namespace
 }  // namespace pond::testing
+
+namespace pond::testing {
+namespace {
+
+// Found by attacking the factories as a user (each was a wrong answer or a
+// failure before its fix).
+TEST_F(Factories, ReductionsOfMixedAndGrowingSources) {
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/mix"})));
+  auto csv_series = [&](const std::string& name, const std::string& text, const std::string& to) {
+    ASSERT_TRUE(Ok(Pond({"copy", "host+csv+series://" + Host(name, text), to})));
+  };
+  // An integer source and a double source: sums are not rounded.
+  csv_series("i.csv", "timestamp,v\n2026-01-01T00:00:00Z,1\n2026-01-01T00:10:00Z,2\n",
+             "/mix/a.series");
+  csv_series("d.csv", "timestamp,v\n2026-01-01T00:20:00Z,1.25\n2026-01-01T00:30:00Z,2.5\n",
+             "/mix/b.series");
+  Mknod("temporal-reduce", "/mx",
+        "in_pattern: series:///mix/*.series\nout_pattern: all\ntime_column: timestamp\n"
+        "resolutions: [1h]\naggregations: [{type: sum}, {type: avg}]\n");
+  EXPECT_EQ(Out({"cat", "/mx/all/res=1h.series", "--format", "csv"}),
+            "timestamp,v.sum,v.avg\n2026-01-01 00:00:00+00,6.75,1.6875\n");
+  // Integer sums are exact beyond 2^53.
+  csv_series("p.csv",
+             "timestamp,v\n2026-01-01T00:00:00Z,9007199254740993\n2026-01-01T00:10:00Z,2\n",
+             "/p.series");
+  Mknod("temporal-reduce", "/pr",
+        "in_pattern: /p.series\nout_pattern: p\ntime_column: timestamp\nresolutions: [1h]\n"
+        "aggregations: [{type: sum}]\n");
+  EXPECT_EQ(Out({"cat", "/pr/p/res=1h.series", "--format", "csv"}),
+            "timestamp,v.sum\n2026-01-01 00:00:00+00,9007199254740995\n");
+  // A later version without a column: NULL there, with or without cached partials.
+  csv_series("m1.csv", "timestamp,v,n\n2026-01-01T00:00:00Z,1.5,1\n", "/g.series");
+  Mknod("temporal-reduce", "/gr",
+        "in_pattern: /g.series\nout_pattern: g\ntime_column: timestamp\nresolutions: [1h]\n"
+        "aggregations: [{type: sum}]\n");
+  EXPECT_EQ(Out({"cat", "/gr/g/res=1h.series", "--format", "csv"}),
+            "timestamp,v.sum,n.sum\n2026-01-01 00:00:00+00,1.5,1\n");
+  csv_series("m2.csv", "timestamp,v\n2026-01-01T00:30:00Z,2.5\n", "/g.series");
+  EXPECT_EQ(Out({"cat", "/gr/g/res=1h.series", "--format", "csv"}),
+            "timestamp,v.sum,n.sum\n2026-01-01 00:00:00+00,4.0,1\n");
+}
+
+TEST_F(Factories, ResultsFollowTheirTransformsAndRefuseAmbiguity) {
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/etc"})));
+  ASSERT_TRUE(Ok(
+      Pond({"copy", "host+csv+series://" + Host("a.csv", "timestamp,v\n2026-01-01T00:00:00Z,1.5\n"),
+            "/a.series"})));
+  Mknod("column-rename", "/etc/rename", "rules:\n  - {type: direct, from: v, to: vee}\n");
+  Mknod("sql-derived-series", "/q.series",
+        "patterns:\n  src: series:///a.series\ntransforms: [/etc/rename]\n");
+  EXPECT_EQ(Out({"cat", "/q.series", "--format", "csv"}),
+            "timestamp,vee\n2026-01-01 00:00:00+00,1.5\n");
+  size_t before = Commits();
+  std::string file = Host("r2.yaml", "rules:\n  - {type: direct, from: v, to: w}\n");
+  ASSERT_TRUE(
+      Ok(Pond({"mknod", "column-rename", "/etc/rename", "--config-path", file, "--overwrite"})));
+  EXPECT_EQ(Out({"cat", "/q.series", "--format", "csv"}),
+            "timestamp,w\n2026-01-01 00:00:00+00,1.5\n");
+  EXPECT_EQ(Out({"--as-of", std::to_string(before), "cat", "/q.series", "--format", "csv"}),
+            "timestamp,vee\n2026-01-01 00:00:00+00,1.5\n");
+  // Two inputs without scopes that share a column name.
+  Mknod("timeseries-join", "/j.series",
+        "inputs:\n  - {pattern: /a.series}\n  - {pattern: /q.series}\n");
+  ASSERT_TRUE(Ok(
+      Pond({"copy", "host+csv+series://" + Host("b.csv", "timestamp,v\n2026-01-01T00:00:00Z,2.5\n"),
+            "/b.series"})));
+  Mknod("timeseries-join", "/clash.series",
+        "inputs:\n  - {pattern: /a.series}\n  - {pattern: /b.series}\n");
+  PondRun r = Pond({"cat", "/clash.series"});
+  EXPECT_TRUE(Fails(r, 1, "give the inputs scopes")) << r.err;
+  // A pivot of a series with two rows at one time has no single value.
+  ASSERT_TRUE(Ok(Pond(
+      {"copy", "host+csv+series://" + Host("b2.csv", "timestamp,v\n2026-01-01T00:00:00Z,9.5\n"),
+       "/b.series"})));
+  Mknod("timeseries-pivot", "/pv.series", "pattern: series:///[ab].series\ncolumns: [v]\n");
+  r = Pond({"cat", "/pv.series"});
+  EXPECT_TRUE(Fails(r, 1, "more than one row at 2026-01-01T00:00:00")) << r.err;
+}
+
+TEST_F(Factories, ConfigsRefuseNamesAndNumbersTheyCannotUse) {
+  PondRun r = TryMknod("dynamic-dir", "/d",
+                       "entries:\n  - {name: a/b, factory: column-rename, config: {rules: "
+                       "[{type: direct, from: x, to: y}]}}\n");
+  EXPECT_TRUE(Fails(r, 1, "a/b")) << r.err;
+  r = TryMknod("synthetic-timeseries", "/s.series",
+               Synthetic("2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z", "1h",
+                         "  - name: ''\n    components: [{type: line}]\n"));
+  EXPECT_TRUE(Fails(r, 1, "'name' must not be empty")) << r.err;
+  r = TryMknod("synthetic-timeseries", "/s.series",
+               Synthetic("2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z", "1h",
+                         "  - name: x\n    components: [{type: line, slope: .inf}]\n"));
+  EXPECT_TRUE(Fails(r, 1, "finite")) << r.err;
+  EXPECT_EQ(Out({"list"}), "");
+  // end equal to start: one row (both ends are inclusive).
+  Mknod("synthetic-timeseries", "/one.series",
+        Synthetic("2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "1h", kPressure));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM '/one.series'"), "1");
+}
+
+}  // namespace
+}  // namespace pond::testing
