@@ -25,7 +25,7 @@ using tinyfs::EntryType;
 
 // Bumped whenever what a factory computes from the same inputs changes, so
 // that results cached by an older pond are never served.
-constexpr std::string_view kCacheFormat = "pond-derived-2";
+constexpr std::string_view kCacheFormat = "pond-derived-3";
 
 std::string CacheKey(const std::vector<std::string>& parts) {
   Sha256 h;
