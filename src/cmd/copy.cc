@@ -200,7 +200,8 @@ Status CopyFileIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
         existing = **found;
         ASSIGN_OR_RETURN(auto versions, fs.Versions(*existing));
         auto attrs = nlohmann::json::parse(versions.back().meta.attributes, nullptr, false);
-        if (attrs.is_object() && attrs.contains("time_column") && attrs["time_column"].is_string()) {
+        if (attrs.is_object() && attrs.contains("time_column") &&
+            attrs["time_column"].is_string()) {
           existing_time = attrs["time_column"].get<std::string>();
           if (opts.time_column.empty()) time_columns = {*existing_time};
         }
@@ -377,53 +378,93 @@ Status CopyOut(Context& ctx, const CopyOptions& opts, const std::string& host_di
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
   tinyfs::FS fs(*pond);
   auto factories = AttachFactories(fs, *pond);
-  for (size_t i = 0; i + 1 < opts.args.size(); ++i) {
-    if (opts.args[i].empty()) return Status::InvalidArgument("a source cannot be empty");
-    ASSIGN_OR_RETURN(auto matches, fs.Glob(opts.args[i]));
-    size_t copied = 0;
-    for (const auto& m : matches) {
-      tinyfs::Node node = m.node;
-      if (node.type == EntryType::kSymlink) {
-        auto target = fs.Resolve(m.path);
-        if (!target.ok()) continue;
-        node = *target;
-        node.path = m.path;
-      }
-      const bool computed = node.type == EntryType::kDynamicTable ||
-                            node.type == EntryType::kDynamicSeries;
-      if (!tinyfs::IsFile(node.type) && !computed) continue;
-      hostfs::path out = (host_dir / m.path.substr(1)).lexically_normal();
-      // Pond names cannot hold '/' or "..", but a host symlink under the
-      // directory could still point elsewhere: check where it really lands.
-      hostfs::path parent = hostfs::weakly_canonical(out.parent_path(), ec);
-      std::string root = host_dir.string() + "/";
-      if (ec || (parent.string() + "/").rfind(root, 0) != 0) {
-        return Status::InvalidArgument("refusing to write " + Quote(out.string()) + " outside " +
-                                       Quote(host_dir.string()));
-      }
-      hostfs::create_directories(out.parent_path(), ec);
-      if (ec) {
-        return Status::IOError("cannot create host directory " + Quote(out.parent_path().string()) +
-                               ": " + ec.message());
-      }
-      // Complete or absent: written beside its name, then renamed.
-      std::string tmp = out.string() + ".pond-tmp-" + NewUuidV7();
-      int handle = RegisterTempFile(tmp);
-      // A computed table or series is one Parquet file already.
-      Status st = node.type == EntryType::kFileSeries ? WriteSeriesOut(fs, *pond, node, tmp)
-                                                      : WriteBytesOut(fs, node, tmp);
-      if (st.ok()) {
-        hostfs::rename(tmp, out, ec);
-        if (ec) st = Status::IOError("cannot write host file " + Quote(out.string()) + ": " + ec.message());
-      }
-      if (!st.ok()) hostfs::remove(tmp, ec);
-      UnregisterTempFile(handle);
-      RETURN_IF_ERROR(st);
-      ++copied;
+  // Every file is written beside its name first; only when all are written
+  // are they renamed into place, so a failing match leaves the host folder
+  // as it was (folders made for it are removed too).
+  struct Pending {
+    std::string tmp;
+    hostfs::path out;
+    int handle;
+    bool renamed = false;
+  };
+  std::vector<Pending> pending;
+  std::vector<hostfs::path> made_dirs;
+  auto undo = [&] {
+    std::error_code ignored;
+    for (const Pending& p : pending) {
+      if (p.renamed) continue;
+      hostfs::remove(p.tmp, ignored);
+      UnregisterTempFile(p.handle);
     }
-    if (copied == 0) {
-      return Status::NotFound("no pond file matches " + Quote(opts.args[i]));
+    for (auto it = made_dirs.rbegin(); it != made_dirs.rend(); ++it) {
+      hostfs::remove_all(*it, ignored);
     }
+  };
+  auto body = [&]() -> Status {
+    for (size_t i = 0; i + 1 < opts.args.size(); ++i) {
+      if (opts.args[i].empty()) return Status::InvalidArgument("a source cannot be empty");
+      ASSIGN_OR_RETURN(auto matches, fs.Glob(opts.args[i]));
+      size_t copied = 0;
+      for (const auto& m : matches) {
+        tinyfs::Node node = m.node;
+        if (node.type == EntryType::kSymlink) {
+          auto target = fs.Resolve(m.path);
+          if (!target.ok()) continue;
+          node = *target;
+          node.path = m.path;
+        }
+        const bool computed =
+            node.type == EntryType::kDynamicTable || node.type == EntryType::kDynamicSeries;
+        if (!tinyfs::IsFile(node.type) && !computed) continue;
+        hostfs::path out = (host_dir / m.path.substr(1)).lexically_normal();
+        // Pond names cannot hold '/' or "..", but a host symlink under the
+        // directory could still point elsewhere: check where it really lands.
+        hostfs::path parent = hostfs::weakly_canonical(out.parent_path(), ec);
+        std::string root = host_dir.string() + "/";
+        if (ec || (parent.string() + "/").rfind(root, 0) != 0) {
+          return Status::InvalidArgument("refusing to write " + Quote(out.string()) + " outside " +
+                                         Quote(host_dir.string()));
+        }
+        // The topmost folder this file needs that does not exist yet.
+        hostfs::path missing;
+        for (hostfs::path p = out.parent_path(); !p.empty() && !hostfs::exists(p, ec);
+             p = p.parent_path()) {
+          missing = p;
+        }
+        hostfs::create_directories(out.parent_path(), ec);
+        if (ec) {
+          return Status::IOError("cannot create host directory " +
+                                 Quote(out.parent_path().string()) + ": " + ec.message());
+        }
+        if (!missing.empty()) made_dirs.push_back(missing);
+        std::string tmp = out.string() + ".pond-tmp-" + NewUuidV7();
+        pending.push_back({tmp, out, RegisterTempFile(tmp), false});
+        // A computed table or series is one Parquet file already.
+        RETURN_IF_ERROR(node.type == EntryType::kFileSeries ? WriteSeriesOut(fs, *pond, node, tmp)
+                                                            : WriteBytesOut(fs, node, tmp));
+        ++copied;
+      }
+      if (copied == 0) {
+        return Status::NotFound("no pond file matches " + Quote(opts.args[i]));
+      }
+    }
+    return Status::OK();
+  };
+  Status st = body();
+  if (!st.ok()) {
+    undo();
+    return st;
+  }
+  for (Pending& p : pending) {
+    hostfs::rename(p.tmp, p.out, ec);
+    if (ec) {
+      Status failed =
+          Status::IOError("cannot write host file " + Quote(p.out.string()) + ": " + ec.message());
+      undo();
+      return failed;
+    }
+    UnregisterTempFile(p.handle);
+    p.renamed = true;
   }
   return Status::OK();
 }

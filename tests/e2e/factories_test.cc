@@ -542,3 +542,28 @@ TEST_F(Factories, ConfigsRefuseNamesAndNumbersTheyCannotUse) {
 
 }  // namespace
 }  // namespace pond::testing
+
+namespace pond::testing {
+namespace {
+
+// A copy out whose last match fails leaves the host folder as it was.
+TEST_F(Factories, CopyOutIsAllOrNothing) {
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/d"})));
+  ASSERT_TRUE(Ok(Pond({"copy", Host("a.txt", "a\n"), "/d/a.txt"})));
+  std::string config =
+      Synthetic("${env:POND_TEST_UNSET_START}", "2026-01-01T01:00:00Z", "1h", kPressure);
+  ASSERT_TRUE(Ok(TryMknod("synthetic-timeseries", "/d/z.series", config,
+                          "POND_TEST_UNSET_START=2026-01-01T00:00:00Z")));
+  std::string out = dir_.path() + "/out";
+  fs::create_directories(out);
+  PondRun r = Pond({"copy", "/d/*", "host://" + out});
+  EXPECT_TRUE(Fails(r, 1, "POND_TEST_UNSET_START")) << r.err;
+  EXPECT_TRUE(fs::is_empty(out)) << "a failed copy left files behind";
+  r = Pond({"copy", "/d/*", "host://" + out}, "POND_TEST_UNSET_START=2026-01-01T00:00:00Z");
+  EXPECT_TRUE(Ok(r)) << r.err;
+  EXPECT_TRUE(fs::exists(out + "/d/a.txt"));
+  EXPECT_TRUE(fs::exists(out + "/d/z.series"));
+}
+
+}  // namespace
+}  // namespace pond::testing
