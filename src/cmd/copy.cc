@@ -210,6 +210,15 @@ Status CopyFileIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
     auto info = engine->InspectParquet(
         src.host_path, src.format == "series" ? time_columns : std::vector<std::string>{});
     if (!info.ok()) {
+      std::string message = info.status().message();
+      if (message.find(", not a timestamp") != std::string::npos) {
+        // The file is fine but its time column is not a time: say so, of
+        // the user's source (never of our converted scratch file).
+        for (size_t at; (at = message.find(src.host_path)) != std::string::npos;) {
+          message.replace(at, src.host_path.size(), src.text);
+        }
+        return Status::InvalidArgument(message + ", so it cannot be stored as a series");
+      }
       return Status::InvalidArgument(Quote(src.text) + " is not a Parquet file, so it " +
                                      "cannot be stored as a " + src.format);
     }

@@ -567,3 +567,18 @@ TEST_F(Factories, CopyOutIsAllOrNothing) {
 
 }  // namespace
 }  // namespace pond::testing
+
+namespace pond::testing {
+namespace {
+
+// A CSV whose time column is not a time says so, of the user's file.
+TEST_F(Factories, CsvSeriesWithoutATimeSaysWhy) {
+  std::string csv = Host("it.csv", "timestamp,v\n1,2\n");
+  PondRun r = Pond({"copy", "host+csv+series://" + csv, "/it.series"});
+  EXPECT_TRUE(Fails(
+      r, 1, "column 'timestamp' of 'host+csv+series://" + csv + "' is a BIGINT, not a timestamp"))
+      << r.err;
+}
+
+}  // namespace
+}  // namespace pond::testing
