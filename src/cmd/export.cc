@@ -170,12 +170,12 @@ Status RunExport(Context& ctx, const ExportOptions& opts) {
                                              p + ", which --temporal would add");
             }
           }
-          sql += ", date_part(" + factory::Literal(p) + ", " + factory::Ident(*source.time_column) +
-                 ")::BIGINT AS " + factory::Ident(p);
+          sql += ", date_part(" + SqlString(p) + ", " + SqlIdentifier(*source.time_column) +
+                 ")::BIGINT AS " + SqlIdentifier(p);
         }
       }
       sql += " FROM \"src\"";
-      if (source.time_column) sql += " ORDER BY " + factory::Ident(*source.time_column);
+      if (source.time_column) sql += " ORDER BY " + SqlIdentifier(*source.time_column);
       if (parts.empty()) {
         RETURN_IF_ERROR(session->QueryToParquet(sql, dest + ".parquet"));
       } else {

@@ -105,13 +105,13 @@ Result<std::vector<RenamedColumn>> RenameColumns(
   std::vector<RenamedColumn> out;
   std::set<std::string> names;
   for (const auto& [name, type] : columns) {
-    RenamedColumn c{Ident(name), name, type};
+    RenamedColumn c{SqlIdentifier(name), name, type};
     for (const Rule& rule : config.rules) {
       if (rule.direct) {
         if (rule.from != name) continue;
         c.name = rule.to;
         if (rule.cast) {
-          c.expression = "CAST(" + Ident(name) + " AS " + *rule.cast + ")";
+          c.expression = "CAST(" + SqlIdentifier(name) + " AS " + *rule.cast + ")";
           c.type = *rule.cast;
         }
         break;

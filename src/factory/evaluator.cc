@@ -48,18 +48,13 @@ std::string SourceIdentity(const sql::TableSource& source) {
   return out;
 }
 
-std::string Ident(const std::string& name) { return SqlIdentifier(name); }
-
-std::string Literal(const std::string& text) { return SqlString(text); }
-
 Result<std::vector<std::pair<std::string, std::string>>> DescribeTable(sql::SqlSession& session,
                                                                        const std::string& table) {
-  return DescribeQuery(session, "SELECT * FROM " + Ident(table));
+  return DescribeQuery(session, "SELECT * FROM " + SqlIdentifier(table));
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> DescribeQuery(sql::SqlSession& session,
                                                                        const std::string& select) {
-  const std::string& table = select;
   std::ostringstream out;
   RETURN_IF_ERROR(session.Query("DESCRIBE " + select, sql::OutputFormat::kJsonLines, out));
   std::vector<std::pair<std::string, std::string>> columns;
@@ -68,7 +63,7 @@ Result<std::vector<std::pair<std::string, std::string>>> DescribeQuery(sql::SqlS
   while (std::getline(in, line)) {
     auto row = nlohmann::json::parse(line, nullptr, false);
     if (!row.is_object() || !row["column_name"].is_string() || !row["column_type"].is_string()) {
-      return Status::Internal("cannot read the columns of " + table);
+      return Status::Internal("cannot read the columns of " + select);
     }
     columns.emplace_back(row["column_name"].get<std::string>(),
                          row["column_type"].get<std::string>());
@@ -98,7 +93,7 @@ std::string TransformsIdentity(Evaluator& eval, const std::vector<std::string>& 
 
 Result<std::string> TransformedSelect(Evaluator& eval, const std::vector<std::string>& paths,
                                       sql::SqlSession& session, const std::string& table) {
-  if (paths.empty()) return "SELECT * FROM " + Ident(table);
+  if (paths.empty()) return "SELECT * FROM " + SqlIdentifier(table);
   ASSIGN_OR_RETURN(auto columns, DescribeTable(session, table));
   ASSIGN_OR_RETURN(auto applied, ApplyTransforms(eval, paths, table, std::move(columns)));
   return applied.first;
@@ -107,7 +102,7 @@ Result<std::string> TransformedSelect(Evaluator& eval, const std::vector<std::st
 Result<std::pair<std::string, Columns>> ApplyTransforms(Evaluator& eval,
                                                         const std::vector<std::string>& paths,
                                                         const std::string& table, Columns columns) {
-  std::string select = "SELECT * FROM " + Ident(table);
+  std::string select = "SELECT * FROM " + SqlIdentifier(table);
   for (const std::string& path : paths) {
     ASSIGN_OR_RETURN(tinyfs::Node node, eval.fs().Resolve(path));
     ASSIGN_OR_RETURN(NodeSpec spec, eval.Spec(node));
@@ -119,7 +114,7 @@ Result<std::pair<std::string, Columns>> ApplyTransforms(Evaluator& eval,
     std::string list;
     columns.clear();
     for (const RenamedColumn& c : renamed) {
-      list += (list.empty() ? "" : ", ") + c.expression + " AS " + Ident(c.name);
+      list += (list.empty() ? "" : ", ") + c.expression + " AS " + SqlIdentifier(c.name);
       columns.emplace_back(c.name, c.type);
     }
     select = "SELECT " + list + " FROM (" + select + ")";

@@ -139,11 +139,6 @@ std::string CacheKey(const std::vector<std::string>& parts);
 // The content identities of `source`'s files, in order, for cache keys.
 std::string SourceIdentity(const sql::TableSource& source);
 
-// A double-quoted SQL identifier.
-std::string Ident(const std::string& name);
-// A single-quoted SQL string literal.
-std::string Literal(const std::string& text);
-
 // The columns (name, DuckDB type) of table `table` in a locked-down session.
 Result<std::vector<std::pair<std::string, std::string>>> DescribeTable(sql::SqlSession& session,
                                                                        const std::string& table);

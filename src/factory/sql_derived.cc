@@ -52,7 +52,7 @@ class SqlDerived : public Factory {
     if (query) {
       config->query = *query;
     } else if (config->patterns.size() == 1) {
-      config->query = "SELECT * FROM " + Ident(config->patterns.front().first);
+      config->query = "SELECT * FROM " + SqlIdentifier(config->patterns.front().first);
     } else {
       return f.Error("'query' is required when there is more than one pattern");
     }
@@ -90,7 +90,7 @@ class SqlDerived : public Factory {
       for (const auto& [table, input] : inputs) {
         ASSIGN_OR_RETURN(std::string select,
                          TransformedSelect(ev.eval, config.transforms, *session, "__in_" + table));
-        with += (with.empty() ? "WITH " : ", ") + Ident(table) + " AS (" + select + ")";
+        with += (with.empty() ? "WITH " : ", ") + SqlIdentifier(table) + " AS (" + select + ")";
       }
       return session->QueryToParquet(with + " SELECT * FROM (" + config.query + ")", dest);
     });

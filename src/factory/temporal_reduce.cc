@@ -286,17 +286,20 @@ Status ComputePartials(Evaluator& eval, const Config& config, const sql::TableSo
   RETURN_IF_ERROR(session->AddTable("src", missing));
   RETURN_IF_ERROR(session->AddRows("__cids", cids));
   RETURN_IF_ERROR(session->LockDown());
-  ASSIGN_OR_RETURN(std::string select, TransformedSelect(eval, config.transforms, *session, "src"));
-  // A version may lack a column others have (series may grow columns): it
-  // reads as NULL there.
-  ASSIGN_OR_RETURN(Columns present, DescribeQuery(*session, select));
+  // One look at these versions' columns gives both the transformed SELECT and
+  // what it yields: a version may lack a column others have (series may grow
+  // columns), which reads as NULL there.
+  ASSIGN_OR_RETURN(Columns columns, DescribeTable(*session, "src"));
+  ASSIGN_OR_RETURN(auto applied, ApplyTransforms(eval, config.transforms, "src", columns));
+  const auto& [select, present] = applied;
   std::set<std::string> have;
   for (const auto& c : present) have.insert(c.first);
   // epoch_us reads both timestamp types as they are (a TIMESTAMP WITH TIME
   // ZONE cast to TIMESTAMP would go through the time zone library, 7x slower).
   const bool timestamp = time_type == "TIMESTAMP" || time_type == "TIMESTAMP WITH TIME ZONE";
-  std::string t = timestamp ? "epoch_us(" + Ident(config.time_column) + ")"
-                            : "epoch_us(CAST(" + Ident(config.time_column) + " AS TIMESTAMP))";
+  std::string t = timestamp
+                      ? "epoch_us(" + SqlIdentifier(config.time_column) + ")"
+                      : "epoch_us(CAST(" + SqlIdentifier(config.time_column) + " AS TIMESTAMP))";
   std::string sql =
       "SELECT \"__file\", " + BucketStartSql(t, config.finest) + " AS \"__b\", count(*) AS \"__n\"";
   for (size_t i = 0; i < plan.stats.size(); ++i) {
@@ -304,7 +307,7 @@ Status ComputePartials(Evaluator& eval, const Config& config, const sql::TableSo
     std::string n = std::to_string(i);
     // Every partial has the plan's types, whatever the version's own are, so
     // that partials of different versions combine exactly.
-    std::string c = have.count(s.column) ? "CAST(" + Ident(s.column) + " AS " + s.type + ")"
+    std::string c = have.count(s.column) ? "CAST(" + SqlIdentifier(s.column) + " AS " + s.type + ")"
                                          : "CAST(NULL AS " + s.type + ")";
     if (s.sum) {
       std::string sum_type = SumType(s.type);
@@ -314,7 +317,8 @@ Status ComputePartials(Evaluator& eval, const Config& config, const sql::TableSo
     sql += ", count(" + c + ") AS \"c" + n + "\", min(" + c + ") AS \"mn" + n + "\", max(" + c +
            ") AS \"mx" + n + "\"";
   }
-  sql += " FROM (" + select + ") WHERE " + Ident(config.time_column) + " IS NOT NULL GROUP BY ALL";
+  sql += " FROM (" + select + ") WHERE " + SqlIdentifier(config.time_column) +
+         " IS NOT NULL GROUP BY ALL";
   sql = "SELECT c.\"cid\" AS \"__cid\", p.* EXCLUDE (\"__file\") FROM (" + sql +
         ") AS p JOIN \"__cids\" AS c ON p.\"__file\" = c.\"file\"";
   std::string tmp = dir + "/.tmp-" + NewUuidV7();
@@ -439,8 +443,8 @@ Result<tinyfs::DynamicContent> Reduce(Evaluator& eval, std::shared_ptr<const Con
           }
         }
         std::string sql = "SELECT CAST(make_timestamp(\"__rb\") AS TIMESTAMP WITH TIME ZONE) AS " +
-                          Ident(config->time_column);
-        for (const Output& o : plan.outputs) sql += ", " + o.sql + " AS " + Ident(o.name);
+                          SqlIdentifier(config->time_column);
+        for (const Output& o : plan.outputs) sql += ", " + o.sql + " AS " + SqlIdentifier(o.name);
         std::string inner = "SELECT " + BucketStartSql("\"__b\"", width) +
                             " AS \"__rb\", sum(\"__n\"" + times + ") AS \"__n\"";
         for (size_t i = 0; i < plan.stats.size(); ++i) {
@@ -470,13 +474,13 @@ Result<tinyfs::DynamicContent> Reduce(Evaluator& eval, std::shared_ptr<const Con
         sql += " FROM (" + inner + " FROM \"parts\" GROUP BY 1) ORDER BY \"__rb\"";
         RETURN_IF_ERROR(combine->QueryToParquet(sql, dest));
         // What was written, from the file just written (no second database).
-        std::string written = "SELECT * FROM read_parquet(" + Literal(dest) + ")";
+        std::string written = "SELECT * FROM read_parquet(" + SqlString(dest) + ")";
         ParquetInfo info;
         ASSIGN_OR_RETURN(info.columns, DescribeQuery(*combine, written));
         std::ostringstream stats;
-        std::string t = Ident(config->time_column);
+        std::string t = SqlIdentifier(config->time_column);
         RETURN_IF_ERROR(combine->Query("SELECT count(*), epoch_us(min(" + t + ")), epoch_us(max(" +
-                                           t + ")) FROM read_parquet(" + Literal(dest) + ")",
+                                           t + ")) FROM read_parquet(" + SqlString(dest) + ")",
                                        sql::OutputFormat::kCsv, stats));
         std::istringstream in(stats.str());
         std::string header, row;

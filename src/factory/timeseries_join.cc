@@ -35,7 +35,7 @@ struct Config : ParsedConfig {
 std::string TimeLiteral(int64_t micros) {
   std::string text = FormatMicrosUtc(micros);
   text.pop_back();
-  return "CAST(" + Literal(text + "+00") + " AS TIMESTAMP WITH TIME ZONE)";
+  return "CAST(" + SqlString(text + "+00") + " AS TIMESTAMP WITH TIME ZONE)";
 }
 
 class TimeseriesJoin final : public Factory {
@@ -119,7 +119,8 @@ class TimeseriesJoin final : public Factory {
                          TransformedSelect(ev.eval, in.transforms, *session, table));
         ASSIGN_OR_RETURN(auto columns, DescribeQuery(*session, select));
         bool has_time = false;
-        std::string list = "CAST(" + Ident(t) + " AS TIMESTAMP WITH TIME ZONE) AS " + Ident(t);
+        std::string list =
+            "CAST(" + SqlIdentifier(t) + " AS TIMESTAMP WITH TIME ZONE) AS " + SqlIdentifier(t);
         for (const auto& [column, type] : columns) {
           if (column == t) {
             has_time = true;
@@ -135,7 +136,7 @@ class TimeseriesJoin final : public Factory {
                                            it->second + " and from " + group +
                                            "; give the inputs scopes");
           }
-          list += ", " + Ident(column) + " AS " + Ident(out);
+          list += ", " + SqlIdentifier(column) + " AS " + SqlIdentifier(out);
         }
         if (!has_time) {
           return Status::InvalidArgument("input " + std::to_string(i) + " (" +
@@ -143,9 +144,10 @@ class TimeseriesJoin final : public Factory {
                                          EscapeControl(t) + "'");
         }
         std::string where;
-        if (in.begin) where += " WHERE " + Ident(t) + " >= " + TimeLiteral(*in.begin);
+        if (in.begin) where += " WHERE " + SqlIdentifier(t) + " >= " + TimeLiteral(*in.begin);
         if (in.end) {
-          where += (where.empty() ? " WHERE " : " AND ") + Ident(t) + " <= " + TimeLiteral(*in.end);
+          where += (where.empty() ? " WHERE " : " AND ") + SqlIdentifier(t) +
+                   " <= " + TimeLiteral(*in.end);
         }
         std::string key = in.scope ? "scope:" + *in.scope : "input:" + std::to_string(i);
         if (!groups.count(key)) group_order.push_back(key);
@@ -162,18 +164,18 @@ class TimeseriesJoin final : public Factory {
           body += (body.empty() ? "" : " UNION ALL BY NAME ") + ("(" + s + ")");
         }
         with += (with.empty() ? "WITH " : ", ") + name + " AS (" + body + ")";
-        std::string time = name + "." + Ident(t);
-        columns += ", " + name + ".* EXCLUDE (" + Ident(t) + ")";
+        std::string time = name + "." + SqlIdentifier(t);
+        columns += ", " + name + ".* EXCLUDE (" + SqlIdentifier(t) + ")";
         if (g == 0) {
           from = name;
         } else {
-          from += " FULL OUTER JOIN " + name + " ON " + name + "." + Ident(t) + " = COALESCE(" +
-                  coalesce + ")";
+          from += " FULL OUTER JOIN " + name + " ON " + name + "." + SqlIdentifier(t) +
+                  " = COALESCE(" + coalesce + ")";
         }
         coalesce += (coalesce.empty() ? "" : ", ") + time;
       }
-      std::string sql = with + " SELECT COALESCE(" + coalesce + ") AS " + Ident(t) + columns +
-                        " FROM " + from + " ORDER BY 1";
+      std::string sql = with + " SELECT COALESCE(" + coalesce + ") AS " + SqlIdentifier(t) +
+                        columns + " FROM " + from + " ORDER BY 1";
       return session->QueryToParquet(sql, dest);
     });
   }

@@ -88,7 +88,7 @@ class TimeseriesPivot final : public Factory {
         RETURN_IF_ERROR(AddInput(*session, "__in" + std::to_string(i), inputs[i].second, t));
       }
       RETURN_IF_ERROR(session->LockDown());
-      std::string with, times, select = "SELECT __t." + Ident(t), joins;
+      std::string with, times, select = "SELECT __t." + SqlIdentifier(t), joins;
       for (size_t i = 0; i < inputs.size(); ++i) {
         std::string table = "__in" + std::to_string(i);
         std::string name = "__m" + std::to_string(i);
@@ -101,24 +101,28 @@ class TimeseriesPivot final : public Factory {
           return Status::InvalidArgument("'" + EscapeControl(inputs[i].second.paths.front()) +
                                          "' has no time column '" + EscapeControl(t) + "'");
         }
-        std::string list = "CAST(" + Ident(t) + " AS TIMESTAMP WITH TIME ZONE) AS " + Ident(t);
+        std::string list =
+            "CAST(" + SqlIdentifier(t) + " AS TIMESTAMP WITH TIME ZONE) AS " + SqlIdentifier(t);
         for (const std::string& c : config.columns) {
           std::string out = inputs[i].first + "." + c;
-          list += ", " + (have.count(c) ? Ident(c) : std::string("NULL")) + " AS " + Ident(out);
-          select += ", " + name + "." + Ident(out);
+          list += ", " + (have.count(c) ? SqlIdentifier(c) : std::string("NULL")) + " AS " +
+                  SqlIdentifier(out);
+          select += ", " + name + "." + SqlIdentifier(out);
         }
         with += (with.empty() ? "WITH " : ", ") + name + " AS (SELECT " + list + " FROM (" + body +
                 "))";
-        times +=
-            (times.empty() ? "" : " UNION ") + std::string("SELECT ") + Ident(t) + " FROM " + name;
-        joins += " LEFT JOIN " + name + " ON " + name + "." + Ident(t) + " = __t." + Ident(t);
+        times += (times.empty() ? "" : " UNION ") + std::string("SELECT ") + SqlIdentifier(t) +
+                 " FROM " + name;
+        joins += " LEFT JOIN " + name + " ON " + name + "." + SqlIdentifier(t) + " = __t." +
+                 SqlIdentifier(t);
       }
       // One row per time: a match with two rows at one time has no single value.
       std::string dups;
       for (size_t i = 0; i < inputs.size(); ++i) {
         std::string name = "__m" + std::to_string(i);
         dups += (dups.empty() ? "" : " UNION ALL ") + std::string("SELECT ") + std::to_string(i) +
-                " AS i, " + Ident(t) + " AS t FROM " + name + " GROUP BY ALL HAVING count(*) > 1";
+                " AS i, " + SqlIdentifier(t) + " AS t FROM " + name +
+                " GROUP BY ALL HAVING count(*) > 1";
       }
       std::ostringstream found;
       RETURN_IF_ERROR(session->Query(with + " SELECT i, epoch_us(t) FROM (" + dups + ") LIMIT 1",
@@ -134,7 +138,7 @@ class TimeseriesPivot final : public Factory {
                                        ", so it cannot be pivoted (one row per time)");
       }
       std::string sql = with + " " + select + " FROM (" + times + ") AS __t" + joins +
-                        " WHERE __t." + Ident(t) + " IS NOT NULL ORDER BY 1";
+                        " WHERE __t." + SqlIdentifier(t) + " IS NOT NULL ORDER BY 1";
       return session->QueryToParquet(sql, dest);
     });
   }
