@@ -8,9 +8,7 @@
 // unchanged. Nothing changed: nothing is committed.
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "cmd/commands.h"
 #include "cmd/common.h"
@@ -96,17 +94,15 @@ Result<Item> ParseItem(const YAML::Node& doc, const std::string& where) {
   return item;
 }
 
-Result<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read '" + EscapeControl(path) + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 Result<factory::NodeOutcome> ApplyCopy(tinyfs::FS& fs, tlogfs::Pond& pond, const Item& item) {
   std::string host = item.source.substr(7);
-  ASSIGN_OR_RETURN(std::string bytes, ReadText(host));
+  // Hashed first (streamed), so that unchanged content writes nothing.
+  Sha256 hash;
+  RETURN_IF_ERROR(ReadHostFile(host, [&](std::string_view chunk) {
+    hash.Update(chunk);
+    return Status::OK();
+  }));
+  const std::string sha256 = hash.FinishHex();
   ASSIGN_OR_RETURN(std::optional<tinyfs::Node> existing, fs.TryResolve(item.path, false));
   factory::NodeOutcome outcome = factory::NodeOutcome::kCreated;
   if (existing) {
@@ -115,7 +111,7 @@ Result<factory::NodeOutcome> ApplyCopy(tinyfs::FS& fs, tlogfs::Pond& pond, const
                                    tinyfs::EntryTypeName(existing->type) + ", not a data file");
     }
     ASSIGN_OR_RETURN(auto versions, fs.Versions(*existing));
-    if (versions.back().sha256 == Sha256Hex(bytes)) return factory::NodeOutcome::kUnchanged;
+    if (versions.back().sha256 == sha256) return factory::NodeOutcome::kUnchanged;
     if (!item.overwrite) {
       return Status::AlreadyExists(item.where + ": '" + EscapeControl(item.path) +
                                    "' already exists with other content (set overwrite: true)");
@@ -123,8 +119,13 @@ Result<factory::NodeOutcome> ApplyCopy(tinyfs::FS& fs, tlogfs::Pond& pond, const
     outcome = factory::NodeOutcome::kUpdated;
   }
   ASSIGN_OR_RETURN(auto writer, pond.NewContent());
-  RETURN_IF_ERROR(writer->Append(bytes));
+  RETURN_IF_ERROR(
+      ReadHostFile(host, [&](std::string_view chunk) { return writer->Append(chunk); }));
   ASSIGN_OR_RETURN(tinyfs::ContentRef ref, writer->Finish());
+  if (ref.sha256 != sha256) {
+    return Status::InvalidArgument(item.where + ": '" + EscapeControl(host) +
+                                   "' changed while it was copied");
+  }
   RETURN_IF_ERROR(fs.WriteFile(item.path, tinyfs::EntryType::kFileData, ref).status());
   return outcome;
 }
@@ -133,7 +134,7 @@ Status RunApply(Context& ctx, const std::vector<std::string>& files) {
   std::vector<Item> items;
   std::map<std::string, std::string> claimed;  // path -> where
   for (const std::string& file : files) {
-    ASSIGN_OR_RETURN(std::string text, ReadText(file));
+    ASSIGN_OR_RETURN(std::string text, ReadHostText(file));
     ASSIGN_OR_RETURN(auto docs, factory::ParseYamlDocuments(text, "'" + EscapeControl(file) + "'"));
     for (size_t i = 0; i < docs.size(); ++i) {
       std::string where = EscapeControl(file) + ", document " + std::to_string(i + 1) + " (line " +

@@ -40,15 +40,16 @@ Result<TimeRange> ParseRange(Context& ctx, const CatOptions& opts) {
     ASSIGN_OR_RETURN(r.end, ParseMicrosUtc(opts.time_end));
   }
   if (r.start && r.end && *r.start > *r.end) {
-    return UsageError(ctx, "--time-start " + opts.time_start + " is after --time-end " +
-                               opts.time_end);
+    return UsageError(ctx,
+                      "--time-start " + opts.time_start + " is after --time-end " + opts.time_end);
   }
   return r;
 }
 
 // Prints a Delta table on the host: its live files at the version, read as one table.
 Status CatHostDelta(Context& ctx, const Location& loc, const CatOptions& opts) {
-  if (opts.format == "raw") return UsageError(ctx, "a Delta table has no raw form; use csv, table or json");
+  if (opts.format == "raw")
+    return UsageError(ctx, "a Delta table has no raw form; use csv, table or json");
   ASSIGN_OR_RETURN(TimeRange range, ParseRange(ctx, opts));
   auto opened = OpenLocalStore(loc.path, /*create_if_missing=*/false);
   if (!opened.ok()) return Status::NotFound("there is no Delta table at " + loc.path);
@@ -69,9 +70,11 @@ Status CatHostDelta(Context& ctx, const Location& loc, const CatOptions& opts) {
     }
     files.emplace_back(host_path, path);
   }
-  const bool plain = opts.sql.empty() && range.empty() && (opts.format.empty() || opts.format == "csv");
+  const bool plain =
+      opts.sql.empty() && range.empty() && (opts.format.empty() || opts.format == "csv");
   if (plain || files.empty()) {
-    if (!plain) return Status::InvalidArgument("the Delta table has no rows to query at this version");
+    if (!plain)
+      return Status::InvalidArgument("the Delta table has no rows to query at this version");
     ScanSpec spec;
     spec.columns = std::move(columns);
     for (const auto& [host, path] : files) {
@@ -96,21 +99,22 @@ Status CatHostDelta(Context& ctx, const Location& loc, const CatOptions& opts) {
     source.files.push_back(std::move(f));
   }
   for (const ColumnSpec& c : columns) {
-    bool timeish = c.delta_type == "timestamp" || c.delta_type == "timestamp_ntz" ||
-                   c.delta_type == "date";
+    bool timeish =
+        c.delta_type == "timestamp" || c.delta_type == "timestamp_ntz" || c.delta_type == "date";
     if (timeish && !c.is_partition &&
         (c.name == "timestamp" || c.name == "Timestamp" || c.name == "event_time" ||
          c.name == "time")) {
       source.time_column = c.name;
       source.time_type = c.delta_type == "timestamp" ? "TIMESTAMP WITH TIME ZONE"
-                         : c.delta_type == "date"   ? "DATE"
-                                                    : "TIMESTAMP";
+                         : c.delta_type == "date"    ? "DATE"
+                                                     : "TIMESTAMP";
       break;
     }
   }
   if (!range.empty() && !source.time_column) {
-    return Status::InvalidArgument("--time-start and --time-end need a timestamp column named "
-                                   "timestamp, Timestamp, event_time or time");
+    return Status::InvalidArgument(
+        "--time-start and --time-end need a timestamp column named "
+        "timestamp, Timestamp, event_time or time");
   }
   source.time_start = range.start;
   source.time_end = range.end;
@@ -192,7 +196,8 @@ Status CatPond(Context& ctx, const CatOptions& opts, const Location& loc) {
   }
   if (!opts.sql.empty()) return UsageError(ctx, "--sql needs a table, not --format=raw");
   if (!opts.time_start.empty() || !opts.time_end.empty()) {
-    return UsageError(ctx, "--time-start and --time-end apply to series read as rows, not raw bytes");
+    return UsageError(ctx,
+                      "--time-start and --time-end apply to series read as rows, not raw bytes");
   }
   if (node.type == tinyfs::EntryType::kFileSeries && !opts.version) {
     ASSIGN_OR_RETURN(auto versions, fs.Versions(node));
@@ -212,7 +217,8 @@ Status RunCat(Context& ctx, const CatOptions& opts) {
   if (loc.is_url() && loc.scheme != "csv") {
     return UsageError(ctx,
                       "pond cat reads pond paths, csv:///pond/path and host+delta:/// tables, "
-                      "not " + loc.scheme + ":///");
+                      "not " +
+                          loc.scheme + ":///");
   }
   return CatPond(ctx, opts, loc);
 }

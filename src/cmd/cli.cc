@@ -66,11 +66,11 @@ int Run(int argc, char** argv) {
   app.add_flag("-v,--verbose", ctx.global.verbose, "print performance counters to stderr");
   app.add_option("--as-of", ctx.global.as_of, "read the pond as it was at transaction N")
       ->check(WholeNumberAtLeast(1));
-  for (auto add : {AddApplyCommand, AddCatCommand, AddCopyCommand, AddDescribeCommand,
-                   AddExportCommand, AddFsckCommand, AddGcCommand, AddInitCommand, AddListCommand,
-                   AddListFactoriesCommand, AddLnCommand, AddLogCommand, AddMkdirCommand,
-                   AddMknodCommand, AddMvCommand, AddQueryCommand, AddRmCommand, AddRunCommand,
-                   AddShowCommand}) {
+  for (auto add :
+       {AddApplyCommand, AddCatCommand, AddCopyCommand, AddDescribeCommand, AddExportCommand,
+        AddFsckCommand, AddGcCommand, AddInitCommand, AddListCommand, AddListFactoriesCommand,
+        AddLnCommand, AddLogCommand, AddMkdirCommand, AddMknodCommand, AddMvCommand,
+        AddQueryCommand, AddRmCommand, AddRunCommand, AddShowCommand}) {
     add(app, ctx);
   }
   ctx.command_line = "pond";
@@ -99,7 +99,8 @@ int Run(int argc, char** argv) {
   Status output = FlushStdout();
   if (ctx.status.ok() && !output.ok()) ctx.status = output;
   if (ctx.global.verbose) std::cerr << GlobalCounters().Format();
-  for (const std::string& w : TakeWarnings()) std::cerr << "pond: warning: " << EscapeControl(w) << "\n";
+  for (const std::string& w : TakeWarnings())
+    std::cerr << "pond: warning: " << EscapeControl(w) << "\n";
   if (!ctx.status.ok()) {
     std::cerr << "pond: " << EscapeControl(ctx.status.message()) << "\n";
     return ctx.usage_error ? kExitUsage : kExitFailure;

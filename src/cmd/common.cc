@@ -1,6 +1,7 @@
 #include "cmd/common.h"
 
-#include "factory/evaluator.h"
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <charconv>
@@ -9,7 +10,9 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "factory/evaluator.h"
 #include "util/duration.h"
+#include "util/text.h"
 #include "util/time.h"
 
 namespace pond {
@@ -45,7 +48,8 @@ std::unique_ptr<tinyfs::DynamicNodes> AttachFactories(tinyfs::FS& fs, tlogfs::Po
 
 Status RunWrite(Context& ctx, const std::function<Status(tinyfs::FS&, tlogfs::Pond&)>& body) {
   if (ctx.global.as_of) {
-    return UsageError(ctx, "--as-of reads a past transaction; it cannot be used to change the pond");
+    return UsageError(ctx,
+                      "--as-of reads a past transaction; it cannot be used to change the pond");
   }
   // Damage is judged by Begin(), which refuses to write over any: opening
   // must not also warn about it.
@@ -59,6 +63,41 @@ Status RunWrite(Context& ctx, const std::function<Status(tinyfs::FS&, tlogfs::Po
     return st;
   }
   return pond->Commit().status();
+}
+
+Status ReadHostFile(const std::string& path, const std::function<Status(std::string_view)>& sink) {
+  auto fail = [&](int err) {
+    if (err == ENOENT) {
+      return Status::NotFound("host file '" + EscapeControl(path) + "' does not exist");
+    }
+    return Status::IOError("cannot read host file '" + EscapeControl(path) +
+                           "': " + std::strerror(err));
+  };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(errno);
+  std::string buf(1 << 20, '\0');
+  Status st;
+  while (st.ok()) {
+    ssize_t got = ::read(fd, buf.data(), buf.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      st = fail(errno);
+      break;
+    }
+    if (got == 0) break;
+    st = sink(std::string_view(buf.data(), static_cast<size_t>(got)));
+  }
+  ::close(fd);
+  return st;
+}
+
+Result<std::string> ReadHostText(const std::string& path) {
+  std::string text;
+  RETURN_IF_ERROR(ReadHostFile(path, [&](std::string_view chunk) {
+    text.append(chunk);
+    return Status::OK();
+  }));
+  return text;
 }
 
 CLI::Validator WholeNumberAtLeast(int64_t min) {

@@ -40,6 +40,12 @@ CLI::Validator TimeValidator();
 // A check for a duration ("30s", "1h30m").
 CLI::Validator DurationValidator();
 
+// Streams host file `path` to `sink` in chunks. NotFound or IOError naming
+// the file; the sink's own error as it is.
+Status ReadHostFile(const std::string& path, const std::function<Status(std::string_view)>& sink);
+// A whole (small) host file, such as a config.
+Result<std::string> ReadHostText(const std::string& path);
+
 // "1.5 KiB", "3 B".
 std::string HumanSize(uint64_t bytes);
 

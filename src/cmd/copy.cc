@@ -89,25 +89,6 @@ Result<Source> ParseSource(const std::string& text, const CopyOptions& opts) {
 }
 
 // Streams host file `path` into `writer`.
-Status ReadHostFile(const std::string& path, tinyfs::ContentWriter& writer) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return HostError("read", path, errno);
-  std::string buf(kChunk, '\0');
-  Status st;
-  while (st.ok()) {
-    ssize_t got = ::read(fd, buf.data(), buf.size());
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      st = HostError("read", path, errno);
-      break;
-    }
-    if (got == 0) break;
-    st = writer.Append(std::string_view(buf.data(), static_cast<size_t>(got)));
-  }
-  ::close(fd);
-  return st;
-}
-
 // A private temporary folder on the host, removed (also on SIGINT) when it dies.
 class TempFolder {
  public:
@@ -251,7 +232,8 @@ Status CopyFileIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
     meta.attributes = attrs.dump();
   }
   ASSIGN_OR_RETURN(auto writer, pond.NewContent());
-  RETURN_IF_ERROR(ReadHostFile(src.host_path, *writer));
+  RETURN_IF_ERROR(
+      ReadHostFile(src.host_path, [&](std::string_view chunk) { return writer->Append(chunk); }));
   ASSIGN_OR_RETURN(tinyfs::ContentRef ref, writer->Finish());
   return fs.WriteFile(pond_path, type, ref, meta).status();
 }

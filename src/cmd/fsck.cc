@@ -20,9 +20,9 @@ void AddFsckCommand(CLI::App& app, Context& ctx) {
       ASSIGN_OR_RETURN(tlogfs::CheckReport report, tlogfs::CheckPond(*pond));
       std::ostream& out = *ctx.out;
       for (const std::string& p : report.problems) out << "problem: " << EscapeControl(p) << "\n";
-      out << "checked " << report.commits << " commits, " << report.checkpoints
-          << " checkpoints, " << report.data_files << " data files, " << report.blobs
-          << " blobs and " << report.inline_versions << " inline contents: "
+      out << "checked " << report.commits << " commits, " << report.checkpoints << " checkpoints, "
+          << report.data_files << " data files, " << report.blobs << " blobs and "
+          << report.inline_versions << " inline contents: "
           << (report.problems.empty() ? "no problems"
                                       : std::to_string(report.problems.size()) + " problem" +
                                             (report.problems.size() == 1 ? "" : "s"))

@@ -1,9 +1,10 @@
 // pond gc [--dry-run] [--grace DURATION]: remove what no version of the pond uses.
+#include "tlogfs/gc.h"
+
 #include <CLI/CLI.hpp>
 
 #include "cmd/commands.h"
 #include "cmd/common.h"
-#include "tlogfs/gc.h"
 #include "util/duration.h"
 
 namespace pond {
@@ -15,7 +16,8 @@ struct GcOptions {
 };
 
 Status RunGc(Context& ctx, const GcOptions& opts) {
-  if (ctx.global.as_of) return UsageError(ctx, "--as-of reads a past transaction; gc changes the pond");
+  if (ctx.global.as_of)
+    return UsageError(ctx, "--as-of reads a past transaction; gc changes the pond");
   ASSIGN_OR_RETURN(int64_t grace, ParseDurationMicros(opts.grace));
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx, /*allow_damage=*/true));
   // The writer lock, held throughout: no commit can name a file while gc looks.

@@ -79,8 +79,7 @@ void AddListCommand(CLI::App& app, Context& ctx) {
   cmd->alias("ls");
   cmd->add_option("pattern", opts->pattern, "glob: * ? [..] ** (\"/dir/\" lists a directory)");
   cmd->add_flag("-l,--long", opts->long_format, "show entry type, size, version and time");
-  cmd->add_option("--format", opts->format,
-                  "text, json (one array) or jsonl (an object per line)")
+  cmd->add_option("--format", opts->format, "text, json (one array) or jsonl (an object per line)")
       ->check(CLI::IsMember({"text", "json", "jsonl"}));
   cmd->callback([&ctx, opts] {
     ctx.ran = true;

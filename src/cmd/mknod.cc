@@ -1,7 +1,5 @@
 // pond mknod FACTORY PATH --config-path FILE [--overwrite]: a dynamic node.
 #include <CLI/CLI.hpp>
-#include <fstream>
-#include <sstream>
 
 #include "cmd/commands.h"
 #include "cmd/common.h"
@@ -18,18 +16,11 @@ struct MknodOptions {
   bool overwrite = false;
 };
 
-Result<std::string> ReadHostText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read the config file '" + EscapeControl(path) + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return Status::IOError("cannot read the config file '" + EscapeControl(path) + "'");
-  return ss.str();
-}
-
 Status RunMknod(Context& ctx, const MknodOptions& opts) {
   ASSIGN_OR_RETURN(const factory::Factory* f, factory::FindFactory(opts.factory));
-  ASSIGN_OR_RETURN(std::string raw, ReadHostText(opts.config_path));
+  auto raw_read = ReadHostText(opts.config_path);
+  if (!raw_read.ok()) return raw_read.status().WithContext("cannot read the config");
+  std::string raw = std::move(*raw_read);
   // Checked before the pond is opened: a bad config changes nothing.
   RETURN_IF_ERROR(factory::ParseConfig(*f, raw).status());
   return RunWrite(ctx, [&](tinyfs::FS& fs, tlogfs::Pond&) -> Status {
