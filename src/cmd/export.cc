@@ -43,18 +43,6 @@ const std::vector<std::string>& TimeParts() {
   return parts;
 }
 
-Result<std::string> HashFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot read " + path);
-  Sha256 h;
-  std::string buf(1 << 20, '\0');
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    if (in.gcount() > 0) h.Update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
-  }
-  return h.FinishHex();
-}
-
 // Where a match goes under the export folder (relative).
 std::string OutputDir(const factory::PatternMatch& m) {
   std::string rel;
@@ -197,7 +185,7 @@ Status RunExport(Context& ctx, const ExportOptions& opts) {
         std::vector<std::string> tc;
         if (source.time_column) tc.push_back(*source.time_column);
         ASSIGN_OR_RETURN(ParquetInfo info, engine->InspectParquet(file, tc));
-        ASSIGN_OR_RETURN(std::string sha, HashFile(file));
+        ASSIGN_OR_RETURN(std::string sha, Sha256OfFile(file));
         nlohmann::json item = {{"path", file.substr(staging.size() + 1)},
                                {"pond_path", m.path},
                                {"rows", info.num_rows},

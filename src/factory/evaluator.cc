@@ -368,9 +368,10 @@ Result<std::string> Evaluator::CacheDir(const std::string& kind) {
 
 namespace {
 
-nlohmann::json ContentJson(const tinyfs::DynamicContent& c) {
+nlohmann::json ContentJson(const tinyfs::DynamicContent& c, const std::string& sha256) {
   nlohmann::json j;
   j["size"] = c.size;
+  j["sha256"] = sha256;
   j["attributes"] = c.meta.attributes;
   j["min_event_time"] = c.meta.min_event_time ? nlohmann::json(*c.meta.min_event_time) : nullptr;
   j["max_event_time"] = c.meta.max_event_time ? nlohmann::json(*c.meta.max_event_time) : nullptr;
@@ -391,8 +392,14 @@ std::optional<tinyfs::DynamicContent> ContentFromJson(const std::string& text,
     c.meta.min_event_time = j["min_event_time"].get<int64_t>();
   if (j["max_event_time"].is_number_integer())
     c.meta.max_event_time = j["max_event_time"].get<int64_t>();
+  // A cached result is checked like stored content: a damaged one is
+  // computed again, never served.
   std::error_code ec;
-  if (hostfs::file_size(host_path, ec) != c.size || ec) return std::nullopt;
+  if (!j["sha256"].is_string() || hostfs::file_size(host_path, ec) != c.size || ec) {
+    return std::nullopt;
+  }
+  auto sha = Sha256OfFile(host_path);
+  if (!sha.ok() || *sha != j["sha256"].get<std::string>()) return std::nullopt;
   return c;
 }
 
@@ -489,6 +496,12 @@ Result<tinyfs::DynamicContent> Evaluator::MaterializeWith(
   content.host_path = path;
   std::error_code ec;
   content.size = hostfs::file_size(tmp, ec);
+  auto hashed = Sha256OfFile(tmp);
+  if (!hashed.ok()) {
+    cleanup();
+    return hashed.status();
+  }
+  const std::string sha256 = *hashed;
   content.meta.min_event_time = info->min_time;
   content.meta.max_event_time = info->max_time;
   nlohmann::json attrs = nlohmann::json::object();
@@ -504,7 +517,7 @@ Result<tinyfs::DynamicContent> Evaluator::MaterializeWith(
     hostfs::remove(tmp, ec);
     return Status::IOError("cannot write " + path + ": " + ec.message());
   }
-  RETURN_IF_ERROR(WriteWhole(meta_path, ContentJson(content).dump()));
+  RETURN_IF_ERROR(WriteWhole(meta_path, ContentJson(content, sha256).dump()));
   return content;
 }
 

@@ -1,5 +1,9 @@
 #include "util/hash.h"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
 // OpenSSL 3 deprecates the one-algorithm SHA256_* functions in favour of EVP,
 // but EVP's first use loads providers and the configuration file, about 0.8 ms
 // of every short command. The SHA256_* functions run the same assembly
@@ -107,6 +111,21 @@ std::string HexEncode(std::string_view bytes) {
     out.push_back(kDigits[c & 0xf]);
   }
   return out;
+}
+
+Result<std::string> Sha256OfFile(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return Status::IOError("cannot read " + path + ": " + std::strerror(errno));
+  Sha256 h;
+  std::string buf(1 << 20, '\0');
+  size_t got;
+  while ((got = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
+    h.Update(std::string_view(buf.data(), got));
+  }
+  bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) return Status::IOError("cannot read " + path);
+  return h.FinishHex();
 }
 
 }  // namespace pond

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/status.h"
+
 namespace pond {
 
 class Sha256 {
@@ -50,6 +52,9 @@ class AsyncSha256 {
 
 // Lowercase hex SHA-256 of `bytes`.
 std::string Sha256Hex(std::string_view bytes);
+
+// Lowercase hex SHA-256 of host file `path`, streamed. IOError naming it.
+Result<std::string> Sha256OfFile(const std::string& path);
 
 // Lowercase hex of raw bytes.
 std::string HexEncode(std::string_view bytes);

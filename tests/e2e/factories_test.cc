@@ -582,3 +582,29 @@ TEST_F(Factories, CsvSeriesWithoutATimeSaysWhy) {
 
 }  // namespace
 }  // namespace pond::testing
+
+namespace pond::testing {
+namespace {
+
+// A damaged cached result is computed again, never served.
+TEST_F(Factories, ADamagedCachedResultIsComputedAgain) {
+  Mknod("synthetic-timeseries", "/s.series",
+        Synthetic("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "1h", kPressure));
+  const Strings read = {"cat", "/s.series", "--format", "csv"};
+  std::string good = Out(read);
+  size_t damaged = 0;
+  for (const auto& e : fs::directory_iterator(pond_ + "/cache/derived")) {
+    if (e.path().extension() != ".parquet") continue;
+    std::string bytes = ReadWholeFile(e.path().string());
+    for (size_t i = bytes.size() / 3; i < bytes.size() / 3 + 16 && i < bytes.size(); ++i) {
+      bytes[i] = static_cast<char>(bytes[i] ^ 0x55);
+    }
+    std::ofstream(e.path(), std::ios::binary | std::ios::trunc) << bytes;  // same size
+    ++damaged;
+  }
+  ASSERT_EQ(damaged, 1u);
+  EXPECT_EQ(Out(read), good);
+}
+
+}  // namespace
+}  // namespace pond::testing
