@@ -324,7 +324,7 @@ Status WriteSeriesOut(tinyfs::FS& fs, tlogfs::Pond& pond, const tinyfs::Node& no
   sql::ScratchFiles scratch;
   ASSIGN_OR_RETURN(sql::TableSource source,
                    sql::ResolvePondTable(fs, pond, node.path, {}, scratch));
-  ASSIGN_OR_RETURN(auto session, sql::OpenSqlSession());
+  ASSIGN_OR_RETURN(auto session, sql::OpenInternalSqlSession());
   RETURN_IF_ERROR(session->AddTable("source", source));
   RETURN_IF_ERROR(session->LockDown());
   std::string query = "SELECT * FROM source";

@@ -142,7 +142,7 @@ Status RunExport(Context& ctx, const ExportOptions& opts) {
             "' has no time column, so it cannot be split or filtered by time");
       }
       if (source.files.empty()) continue;  // no version meets the time range
-      ASSIGN_OR_RETURN(auto session, sql::OpenSqlSession());
+      ASSIGN_OR_RETURN(auto session, sql::OpenInternalSqlSession());
       RETURN_IF_ERROR(session->AddTable("src", source));
       RETURN_IF_ERROR(session->LockDown());
       std::string dest = staging + "/" + rel;

@@ -403,8 +403,9 @@ std::optional<tinyfs::DynamicContent> ContentFromJson(const std::string& text,
   return c;
 }
 
-// Writes `text` to `path` through a temporary file and a rename.
-Status WriteWhole(const std::string& path, const std::string& text) {
+}  // namespace
+
+Status WriteFileAtomically(const std::string& path, const std::string& text) {
   std::string tmp = path + ".tmp-" + NewUuidV7();
   int handle = RegisterTempFile(tmp);
   {
@@ -426,8 +427,6 @@ Status WriteWhole(const std::string& path, const std::string& text) {
   }
   return Status::OK();
 }
-
-}  // namespace
 
 Result<tinyfs::DynamicContent> Evaluator::Materialize(
     const std::string& key, const std::optional<std::string>& time_column,
@@ -517,7 +516,7 @@ Result<tinyfs::DynamicContent> Evaluator::MaterializeWith(
     hostfs::remove(tmp, ec);
     return Status::IOError("cannot write " + path + ": " + ec.message());
   }
-  RETURN_IF_ERROR(WriteWhole(meta_path, ContentJson(content, sha256).dump()));
+  RETURN_IF_ERROR(WriteFileAtomically(meta_path, ContentJson(content, sha256).dump()));
   return content;
 }
 

@@ -136,6 +136,10 @@ std::unique_ptr<Evaluator> Attach(tinyfs::FS& fs, tlogfs::Pond& pond);
 // A hex SHA-256 over `parts` (each length-prefixed), for cache keys.
 std::string CacheKey(const std::vector<std::string>& parts);
 
+// Writes `text` to host file `path` whole, through a temporary file and a
+// rename: a reader sees the old content or the new, never a part.
+Status WriteFileAtomically(const std::string& path, const std::string& text);
+
 // The content identities of `source`'s files, in order, for cache keys.
 std::string SourceIdentity(const sql::TableSource& source);
 

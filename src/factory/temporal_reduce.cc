@@ -14,15 +14,21 @@
 // same <out> are unioned. Buckets are epoch-aligned UTC; a bucket exists only
 // when it has a row.
 //
-// Incremental: per-bucket partials (row count, and per column sum, count,
-// min, max) are computed at the finest resolution once per source version
-// (keyed by its content) and cached under $POND/cache/reduce/; a reduction
-// combines the partials of the versions it reads. Appending a version
-// computes only that version's partials, and a late row that lands in an old
-// bucket is counted because buckets are always recombined from all partials.
+// Incremental: per source, the partial statistics of each finest bucket (row
+// count, and per column sum, count, min, max) folded over the source's
+// versions in version order make the rollup, kept under
+// $POND/cache/reduce/.../rollup with the content ids it holds. Reading after
+// an append reads only the new version and folds its partials onto the
+// rollup: exactly what folding every version from an empty cache gives (the
+// fold order is fixed, see FoldSql). A late row that lands in an old bucket
+// is counted because it is folded into that bucket like any other. A rollup
+// that does not hold a prefix of a source's versions (or is damaged) is
+// rebuilt for that source from its versions.
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -31,7 +37,9 @@
 #include "tinyfs/path.h"
 #include "util/counters.h"
 #include "util/duration.h"
+#include "util/hash.h"
 #include "util/id.h"
+#include "storage/temp_files.h"
 #include "util/text.h"
 
 namespace pond::factory {
@@ -257,39 +265,154 @@ std::string SpecText(Evaluator& eval, const Config& config) {
 // A cache-safe name for a content id.
 std::string CidName(const std::string& content_id) { return CacheKey({content_id}).substr(0, 40); }
 
-// Computes the partials of the files of `source` that `dir` lacks.
-Status ComputePartials(Evaluator& eval, const Config& config, const sql::TableSource& source,
-                       const std::string& dir, const Plan& plan, const std::string& time_type) {
-  sql::TableSource missing = source;
-  missing.files.clear();
-  std::set<std::string> wanted;
-  for (const sql::SourceFile& f : source.files) {
-    std::string cid = f.constants.at(0).value();
+// The SQL that folds the partial statistics of `rows` (a query with the
+// columns `keys`, `order` and the plan's statistics) into one row per `keys`:
+// counts, minima and maxima in any order, integer sums exactly, floating
+// sums one after the other in `order`. Floating addition is not associative,
+// so a fixed order is what makes a result reproducible; it is commutative,
+// so a group of one or two rows needs no order, and DuckDB's (slower)
+// ordered aggregate runs only for the groups with more.
+std::string FoldSql(const std::string& rows, const std::vector<std::string>& keys,
+                    const std::string& order, const Plan& plan) {
+  std::string k;
+  for (const std::string& key : keys) k += (k.empty() ? "" : ", ") + SqlIdentifier(key);
+  std::string plain = "SELECT " + k + ", count(*) AS \"__k\", CAST(sum(\"__n\") AS BIGINT) AS \"__n\"";
+  std::string ordered = "SELECT " + k;
+  std::string out;
+  for (const std::string& key : keys) out += (out.empty() ? "g." : ", g.") + SqlIdentifier(key);
+  out += ", g.\"__n\"";
+  for (size_t i = 0; i < plan.stats.size(); ++i) {
+    std::string n = std::to_string(i);
+    std::string s = "\"s" + n + "\"";
+    if (plan.stats[i].sum) {
+      std::string sum_type = SumType(plan.stats[i].type);
+      plain += ", CAST(sum(" + s + ") AS " + sum_type + ") AS " + s;
+      if (sum_type == "DOUBLE") {
+        ordered += ", CAST(sum(" + s + " ORDER BY " + order + ") AS DOUBLE) AS " + s;
+        out += ", CASE WHEN g.\"__k\" > 2 THEN o." + s + " ELSE g." + s + " END AS " + s;
+      } else {
+        out += ", g." + s;
+      }
+    }
+    plain += ", CAST(sum(\"c" + n + "\") AS BIGINT) AS \"c" + n + "\", min(\"mn" + n +
+             "\") AS \"mn" + n + "\", max(\"mx" + n + "\") AS \"mx" + n + "\"";
+    out += ", g.\"c" + n + "\", g.\"mn" + n + "\", g.\"mx" + n + "\"";
+  }
+  plain += " FROM \"__rows\" GROUP BY " + k;
+  ordered += " FROM \"__rows\" SEMI JOIN (SELECT " + k +
+             " FROM \"__g\" WHERE \"__k\" > 2) AS m USING (" + k + ") GROUP BY " + k;
+  return "WITH \"__rows\" AS (" + rows + "), \"__g\" AS (" + plain + "), \"__o\" AS (" + ordered +
+         ") SELECT " + out + " FROM \"__g\" AS g LEFT JOIN \"__o\" AS o USING (" + k + ")";
+}
+
+// The columns of partials and rollups after (__src, __b).
+std::string StatColumns(const Plan& plan) {
+  std::string out = "\"__n\"";
+  for (size_t i = 0; i < plan.stats.size(); ++i) {
+    std::string n = std::to_string(i);
+    if (plan.stats[i].sum) out += ", \"s" + n + "\"";
+    out += ", \"c" + n + "\", \"mn" + n + "\", \"mx" + n + "\"";
+  }
+  return out;
+}
+
+// The rollup of a group of sources: per source and finest bucket, the
+// partials of all its versions folded in version order. It is kept with the
+// content ids it holds per source, so that after an append only the new
+// versions' partials are folded onto it: folding a version onto the rollup of
+// the versions before it is exactly the fold of all of them in order, which
+// is also what a computation from an empty cache does.
+struct RollupState {
+  std::string file;  // in the rollup folder
+  uint64_t size = 0;
+  std::string sha256;
+  std::map<std::string, std::vector<std::string>> sources;  // path -> content ids, in order
+};
+
+std::optional<RollupState> ReadRollupState(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  auto j = nlohmann::json::parse(text.str(), nullptr, false);
+  if (!j.is_object() || !j["file"].is_string() || !j["size"].is_number_unsigned() ||
+      !j["sha256"].is_string() || !j["sources"].is_object()) {
+    return std::nullopt;
+  }
+  RollupState state;
+  state.file = j["file"].get<std::string>();
+  state.size = j["size"].get<uint64_t>();
+  state.sha256 = j["sha256"].get<std::string>();
+  if (state.file.find('/') != std::string::npos) return std::nullopt;
+  for (const auto& [source, cids] : j["sources"].items()) {
+    if (!cids.is_array()) return std::nullopt;
+    for (const auto& cid : cids) {
+      if (!cid.is_string()) return std::nullopt;
+      state.sources[source].push_back(cid.get<std::string>());
+    }
+  }
+  return state;
+}
+
+// A private hard link to the rollup `state` names, checked against its size
+// and SHA-256; nullopt when it is gone or damaged (it is then rebuilt). The
+// link keeps the file for this reader while another process replaces it.
+std::optional<std::string> LinkRollup(const std::string& folder, const RollupState& state) {
+  std::string link = folder + "/.read-" + NewUuidV7();
+  std::error_code ec;
+  hostfs::create_hard_link(folder + "/" + state.file, link, ec);
+  if (ec) return std::nullopt;
+  auto sha = Sha256OfFile(link);
+  if (hostfs::file_size(link, ec) != state.size || ec || !sha.ok() || *sha != state.sha256) {
+    hostfs::remove(link, ec);
+    return std::nullopt;
+  }
+  return link;
+}
+
+// Host files removed when it goes.
+struct RemoveLater {
+  std::vector<std::string> paths;
+  RemoveLater() = default;
+  RemoveLater(const RemoveLater&) = delete;
+  RemoveLater& operator=(const RemoveLater&) = delete;
+  ~RemoveLater() {
     std::error_code ec;
-    if (hostfs::exists(dir + "/__cid=" + cid, ec)) continue;
-    if (wanted.insert(cid).second) missing.files.push_back(f);
+    for (const std::string& p : paths) hostfs::remove(p, ec);
   }
-  if (missing.files.empty()) return Status::OK();
-  // Only the versions whose partials are missing are read (and verified).
-  RETURN_IF_ERROR(sql::ReadSourceFiles(eval.fs(), eval.pond(), missing, eval.scratch()));
+};
+
+// The SQL of the partials of `fresh`'s versions: per version (__src, __ord)
+// and finest bucket (__b), the row count and the plan's statistics. Reads
+// (and verifies) those versions and adds their tables to `session`.
+Result<std::string> PartialsSql(Evaluator& eval, const Config& config, sql::TableSource fresh,
+                                const Plan& plan, const std::string& time_type,
+                                sql::SqlSession& session) {
+  RETURN_IF_ERROR(sql::ReadSourceFiles(eval.fs(), eval.pond(), fresh, eval.scratch()));
   // Rows are told apart by DuckDB's file name column (cheaper than a join
-  // per row); the grouped result is joined to the content ids.
-  RowBatch cids;
-  cids.columns = {{"file", CellType::kString}, {"cid", CellType::kString}};
-  for (sql::SourceFile& f : missing.files) {
-    cids.rows.push_back({f.host_path, f.constants.at(0).value()});
+  // per row); the grouped result is joined to the versions, once per version
+  // that holds the file.
+  RowBatch versions;
+  versions.columns = {
+      {"file", CellType::kString}, {"__src", CellType::kString}, {"__ord", CellType::kInt64}};
+  sql::TableSource scan;
+  scan.columns = fresh.columns;
+  scan.file_column = "__file";
+  std::set<std::string> seen;
+  for (sql::SourceFile& f : fresh.files) {
+    versions.rows.push_back(
+        {f.host_path, f.constants.at(0).value(), std::stoll(f.constants.at(1).value())});
+    if (!seen.insert(f.host_path).second) continue;
     f.constants.clear();
+    scan.files.push_back(std::move(f));
   }
-  missing.constant_columns.clear();
-  missing.file_column = "__file";
-  ASSIGN_OR_RETURN(auto session, sql::OpenSqlSession());
-  RETURN_IF_ERROR(session->AddTable("src", missing));
-  RETURN_IF_ERROR(session->AddRows("__cids", cids));
-  RETURN_IF_ERROR(session->LockDown());
+  RETURN_IF_ERROR(session.AddTable("src", scan));
+  RETURN_IF_ERROR(session.AddRows("__versions", versions));
+  RETURN_IF_ERROR(session.LockDown());
   // One look at these versions' columns gives both the transformed SELECT and
   // what it yields: a version may lack a column others have (series may grow
   // columns), which reads as NULL there.
-  ASSIGN_OR_RETURN(Columns columns, DescribeTable(*session, "src"));
+  ASSIGN_OR_RETURN(Columns columns, DescribeTable(session, "src"));
   ASSIGN_OR_RETURN(auto applied, ApplyTransforms(eval, config.transforms, "src", columns));
   const auto& [select, present] = applied;
   std::set<std::string> have;
@@ -306,7 +429,7 @@ Status ComputePartials(Evaluator& eval, const Config& config, const sql::TableSo
     const Stat& s = plan.stats[i];
     std::string n = std::to_string(i);
     // Every partial has the plan's types, whatever the version's own are, so
-    // that partials of different versions combine exactly.
+    // that partials of different versions fold exactly.
     std::string c = have.count(s.column) ? "CAST(" + SqlIdentifier(s.column) + " AS " + s.type + ")"
                                          : "CAST(NULL AS " + s.type + ")";
     if (s.sum) {
@@ -319,39 +442,144 @@ Status ComputePartials(Evaluator& eval, const Config& config, const sql::TableSo
   }
   sql += " FROM (" + select + ") WHERE " + SqlIdentifier(config.time_column) +
          " IS NOT NULL GROUP BY ALL";
-  sql = "SELECT c.\"cid\" AS \"__cid\", p.* EXCLUDE (\"__file\") FROM (" + sql +
-        ") AS p JOIN \"__cids\" AS c ON p.\"__file\" = c.\"file\"";
-  std::string tmp = dir + "/.tmp-" + NewUuidV7();
-  Status st = session->QueryToPartitionedParquet(sql, tmp, {"__cid"});
-  if (st.ok()) {
-    std::error_code ec;
-    for (const auto& entry : hostfs::directory_iterator(tmp, ec)) {
-      std::string target = dir + "/" + entry.path().filename().string();
-      std::error_code rename_ec;
-      hostfs::rename(entry.path(), target, rename_ec);  // a racer may have made it first
+  return "SELECT v.\"__src\", p.\"__b\", v.\"__ord\", " + StatColumns(plan) + " FROM (" + sql +
+         ") AS p JOIN \"__versions\" AS v ON p.\"__file\" = v.\"file\"";
+}
+
+// Makes table "rollup" of `session` hold the rollup of `all`'s versions:
+// the stored rollup when it holds exactly them, else the stored rollup (of
+// the sources whose versions it holds a prefix of) with the partials of the
+// other versions folded on, written back for the next read. Files the
+// session reads that must go afterwards are added to `remove_later`.
+Status Rollup(Evaluator& eval, const Config& config, const sql::TableSource& all,
+              const std::string& dir, const Plan& plan, const std::string& time_type,
+              sql::SqlSession& session, RemoveLater& remove_later) {
+  // Each source's versions in order.
+  std::map<std::string, std::vector<const sql::SourceFile*>> by_source;
+  for (const sql::SourceFile& f : all.files) by_source[f.pond_path].push_back(&f);
+  std::map<std::string, std::vector<std::string>> wanted;  // source -> content ids
+  for (auto& [source, versions] : by_source) {
+    std::stable_sort(versions.begin(), versions.end(),
+                     [](const auto* a, const auto* b) { return a->version < b->version; });
+    for (const auto* v : versions) wanted[source].push_back(CidName(v->content_id));
+  }
+  std::string sources_key;
+  for (const auto& entry : wanted) sources_key += entry.first + "\n";
+  std::string folder = dir + "/rollup";
+  std::error_code ec;
+  hostfs::create_directories(folder, ec);
+  if (ec) return Status::IOError("cannot create " + folder + ": " + ec.message());
+  std::string name = CacheKey({"rollup", std::to_string(config.finest), sources_key}).substr(0, 40);
+  std::string state_path = folder + "/" + name + ".json";
+
+  // What the stored rollup holds that can be kept: per source, a prefix of
+  // its versions.
+  std::optional<RollupState> old = ReadRollupState(state_path);
+  std::optional<std::string> link;
+  if (old) link = LinkRollup(folder, *old);
+  if (link) remove_later.paths.push_back(*link);
+  std::map<std::string, size_t> kept;  // source -> versions the rollup holds
+  if (link) {
+    for (const auto& [source, cids] : old->sources) {
+      auto now = wanted.find(source);
+      if (now == wanted.end() || cids.size() > now->second.size() ||
+          !std::equal(cids.begin(), cids.end(), now->second.begin())) {
+        continue;
+      }
+      kept[source] = cids.size();
     }
   }
-  std::error_code ec;
-  hostfs::remove_all(tmp, ec);
-  return st;
+
+  // The versions still to fold on, each marked with its source and its place
+  // among the source's versions.
+  sql::TableSource fresh;
+  fresh.columns = all.columns;
+  for (const auto& [source, versions] : by_source) {
+    size_t start = kept.count(source) ? kept[source] : 0;
+    for (size_t ord = start; ord < versions.size(); ++ord) {
+      fresh.files.push_back(*versions[ord]);
+      fresh.files.back().constants = {source, std::to_string(ord)};
+    }
+  }
+  if (link && fresh.files.empty() && kept.size() == old->sources.size()) {
+    // The stored rollup is exactly what is wanted.
+    sql::TableSource stored;
+    stored.files.push_back({*link, "", {}, {}, ""});
+    return session.AddTable("rollup", stored);
+  }
+
+  // Fold: the kept rollup rows first (order -1), then each version's partials.
+  std::vector<std::string> parts;
+  if (!kept.empty()) {
+    sql::TableSource stored;
+    stored.files.push_back({*link, "", {}, {}, ""});
+    RETURN_IF_ERROR(session.AddTable("stored", stored));
+    std::string in;
+    for (const auto& entry : kept) in += (in.empty() ? "" : ", ") + SqlString(entry.first);
+    parts.push_back("SELECT \"__src\", \"__b\", CAST(-1 AS BIGINT) AS \"__ord\", " +
+                    StatColumns(plan) + " FROM \"stored\" WHERE \"__src\" IN (" + in + ")");
+  }
+  if (!fresh.files.empty()) {
+    std::optional<PhaseTimer> timer(std::in_place, "reduce: read new versions");
+    ASSIGN_OR_RETURN(std::string partials,
+                     PartialsSql(eval, config, std::move(fresh), plan, time_type, session));
+    parts.push_back(std::move(partials));
+  }
+  std::string tmp = folder + "/" + name + "-" + NewUuidV7() + ".parquet";
+  int handle = RegisterTempFile(tmp);
+  struct Unregister {
+    int handle;
+    std::string path;
+    bool keep = false;
+    ~Unregister() {
+      UnregisterTempFile(handle);
+      std::error_code ec;
+      if (!keep) hostfs::remove(path, ec);
+    }
+  } unregister{handle, tmp};
+  std::string rows;
+  for (const std::string& part : parts) rows += (rows.empty() ? "" : " UNION ALL ") + part;
+  RETURN_IF_ERROR(session.LockDown());
+  {
+    PhaseTimer timer("reduce: fold");
+    RETURN_IF_ERROR(
+        session.QueryToParquet(FoldSql(rows, {"__src", "__b"}, "\"__ord\"", plan), tmp));
+  }
+  sql::TableSource rolled;
+  rolled.files.push_back({tmp, "", {}, {}, ""});
+
+  // Kept for the next read: the file first, then the state that names it.
+  RollupState state;
+  state.file = hostfs::path(tmp).filename().string();
+  state.size = hostfs::file_size(tmp, ec);
+  auto sha = Sha256OfFile(tmp);
+  if (!ec && sha.ok()) {
+    nlohmann::json j;
+    j["file"] = state.file;
+    j["size"] = state.size;
+    j["sha256"] = *sha;
+    j["sources"] = wanted;
+    if (WriteFileAtomically(state_path, j.dump()).ok()) {
+      unregister.keep = true;
+      if (old && old->file != state.file) hostfs::remove(folder + "/" + old->file, ec);
+    }
+  }
+  return session.AddTable("rollup", rolled);
 }
 
 Result<tinyfs::DynamicContent> Reduce(Evaluator& eval, std::shared_ptr<const Config> config,
                                       const std::vector<std::string>& sources, int64_t width) {
-  // Every version of every source, each marked with its content.
+  PhaseTimer total("reduce: total");
+  // Every version of every source.
   std::optional<PhaseTimer> identity_timer(std::in_place, "reduce: sources");
   sql::TableSource all;
-  all.constant_columns = {ColumnSpec{"__cid", "string", true}};
   bool known = true;
   for (const std::string& path : sources) {
     sql::PondTableOptions options;
     options.defer_reads = true;  // identities first: a cached result reads nothing
     ASSIGN_OR_RETURN(sql::TableSource s,
                      sql::ResolvePondTable(eval.fs(), eval.pond(), path, options, eval.scratch()));
-    for (sql::SourceFile& f : s.files) {
-      f.constants = {CidName(f.content_id)};
-      all.files.push_back(std::move(f));
-    }
+    for (sql::SourceFile& f : s.files) all.files.push_back(std::move(f));
     // The columns the pond recorded, when every source's are known and
     // agree (otherwise DuckDB decides the union's types).
     if (s.columns.empty()) known = false;
@@ -375,14 +603,13 @@ Result<tinyfs::DynamicContent> Reduce(Evaluator& eval, std::shared_ptr<const Con
         // it did not, from DuckDB reading every source.
         Columns described;
         if (!all.columns.empty()) {
-          Columns base = all.columns;
-          base.emplace_back("__cid", "VARCHAR");
-          ASSIGN_OR_RETURN(auto applied, ApplyTransforms(eval, config->transforms, "src", base));
+          ASSIGN_OR_RETURN(auto applied,
+                           ApplyTransforms(eval, config->transforms, "src", all.columns));
           described = std::move(applied.second);
         } else {
           sql::TableSource read = all;
           RETURN_IF_ERROR(sql::ReadSourceFiles(eval.fs(), eval.pond(), read, eval.scratch()));
-          ASSIGN_OR_RETURN(auto session, sql::OpenSqlSession());
+          ASSIGN_OR_RETURN(auto session, sql::OpenInternalSqlSession());
           RETURN_IF_ERROR(session->AddTable("src", read));
           RETURN_IF_ERROR(session->LockDown());
           ASSIGN_OR_RETURN(std::string select,
@@ -397,7 +624,7 @@ Result<tinyfs::DynamicContent> Reduce(Evaluator& eval, std::shared_ptr<const Con
             has_time = true;
             time_type = c.second;
           }
-          if (c.first == "__cid" || c.first == config->time_column) continue;
+          if (c.first == config->time_column) continue;
           columns.push_back(std::move(c));
         }
         if (!has_time) {
@@ -410,68 +637,24 @@ Result<tinyfs::DynamicContent> Reduce(Evaluator& eval, std::shared_ptr<const Con
           stats_text += s.column + ":" + s.type + (s.sum ? "+" : "") + ";";
         ASSIGN_OR_RETURN(std::string root, eval.CacheDir("reduce"));
         std::string dir =
-            root + "/" + CacheKey({spec, stats_text, std::to_string(config->finest)}).substr(0, 40);
+            root + "/" +
+            CacheKey({"rollup-1", spec, stats_text, std::to_string(config->finest)}).substr(0, 40);
         std::error_code ec;
         hostfs::create_directories(dir, ec);
         if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
-        {
-          PhaseTimer timer("reduce: partials");
-          RETURN_IF_ERROR(ComputePartials(eval, *config, all, dir, plan, time_type));
-        }
+        ASSIGN_OR_RETURN(auto combine, sql::OpenInternalSqlSession());
+        RemoveLater remove_later;  // files read by the queries below
+        RETURN_IF_ERROR(
+            Rollup(eval, *config, all, dir, plan, time_type, *combine, remove_later));
         PhaseTimer timer("reduce: combine");
-
-        // Combine: each version's partials count once per version that holds them.
-        std::map<std::string, int64_t> multiplicity;
-        for (const sql::SourceFile& f : all.files) multiplicity[f.constants[0].value()]++;
-        sql::TableSource parts;
-        parts.same_schema = true;  // written for one plan
-        // Versions with the same content count once each; when no content
-        // repeats (the usual case) no multiplier is joined in at all.
-        bool repeats = false;
-        for (const auto& [cid, count] : multiplicity) repeats = repeats || count > 1;
-        if (repeats) parts.constant_columns = {ColumnSpec{"__mult", "long", true}};
-        const std::string times = repeats ? " * \"__mult\"" : "";
-        for (const auto& [cid, count] : multiplicity) {
-          std::vector<std::string> files;
-          for (const auto& e : hostfs::directory_iterator(dir + "/__cid=" + cid, ec)) {
-            if (e.path().extension() == ".parquet") files.push_back(e.path().string());
-          }
-          std::sort(files.begin(), files.end());
-          for (const std::string& file : files) {
-            parts.files.push_back({file, "", {}, {}, cid});
-            if (repeats) parts.files.back().constants = {std::to_string(count)};
-          }
-        }
+        RETURN_IF_ERROR(combine->LockDown());
         std::string sql = "SELECT CAST(make_timestamp(\"__rb\") AS TIMESTAMP WITH TIME ZONE) AS " +
                           SqlIdentifier(config->time_column);
         for (const Output& o : plan.outputs) sql += ", " + o.sql + " AS " + SqlIdentifier(o.name);
-        std::string inner = "SELECT " + BucketStartSql("\"__b\"", width) +
-                            " AS \"__rb\", sum(\"__n\"" + times + ") AS \"__n\"";
-        for (size_t i = 0; i < plan.stats.size(); ++i) {
-          std::string n = std::to_string(i);
-          if (plan.stats[i].sum) inner += ", sum(\"s" + n + "\"" + times + ") AS \"s" + n + "\"";
-          inner += ", sum(\"c" + n + "\"" + times + ") AS \"c" + n + "\", min(\"mn" + n +
-                   "\") AS \"mn" + n + "\", max(\"mx" + n + "\") AS \"mx" + n + "\"";
-        }
-        ASSIGN_OR_RETURN(auto combine, sql::OpenSqlSession());
-        if (parts.files.empty()) {
-          // No rows at all: an empty series with the right columns.
-          RowBatch empty;
-          empty.columns = {
-              {"__b", CellType::kInt64}, {"__n", CellType::kInt64}, {"__mult", CellType::kInt64}};
-          for (size_t i = 0; i < plan.stats.size(); ++i) {
-            std::string n = std::to_string(i);
-            if (plan.stats[i].sum) empty.columns.push_back({"s" + n, CellType::kDouble});
-            empty.columns.push_back({"c" + n, CellType::kInt64});
-            empty.columns.push_back({"mn" + n, CellType::kDouble});
-            empty.columns.push_back({"mx" + n, CellType::kDouble});
-          }
-          RETURN_IF_ERROR(combine->AddRows("parts", empty));
-        } else {
-          RETURN_IF_ERROR(combine->AddTable("parts", parts));
-        }
-        RETURN_IF_ERROR(combine->LockDown());
-        sql += " FROM (" + inner + " FROM \"parts\" GROUP BY 1) ORDER BY \"__rb\"";
+        // Buckets of the finest width are folded in (source, bucket) order.
+        std::string rows = "SELECT " + BucketStartSql("\"__b\"", width) + " AS \"__rb\", * FROM \"rollup\"";
+        sql += " FROM (" + FoldSql(rows, {"__rb"}, "\"__src\", \"__b\"", plan) +
+               ") ORDER BY \"__rb\"";
         RETURN_IF_ERROR(combine->QueryToParquet(sql, dest));
         // What was written, from the file just written (no second database).
         std::string written = "SELECT * FROM read_parquet(" + SqlString(dest) + ")";

@@ -83,7 +83,7 @@ class TimeseriesPivot final : public Factory {
                                 TransformsIdentity(ev.eval, config.transforms)});
     const std::string& t = config.time_column;
     return ev.eval.Materialize(key, t, [&](const std::string& dest) -> Status {
-      ASSIGN_OR_RETURN(auto session, sql::OpenSqlSession());
+      ASSIGN_OR_RETURN(auto session, sql::OpenInternalSqlSession());
       for (size_t i = 0; i < inputs.size(); ++i) {
         RETURN_IF_ERROR(AddInput(*session, "__in" + std::to_string(i), inputs[i].second, t));
       }

@@ -28,13 +28,19 @@ using parquet_internal::SqlString;
 
 constexpr const char* kFileColumn = "__pond_file";
 
-// What the replacement scan knows: named tables, the resolver, and the SQL
-// of every table resolved so far.
-struct PondScanData : public duckdb::ReplacementScanData {
+// What one session's replacement scan knows: named tables, the resolver, and
+// the SQL of every table resolved so far.
+struct PondScanData {
   std::map<std::string, TableSource> tables;
   TableResolver resolver;
   std::map<std::string, std::string> resolved;  // name -> scan SQL
   Status error;                                 // the resolver's failure, if any
+};
+
+// A database's replacement scan: each connection (one per session) has its
+// own tables, found by the connection's client context.
+struct ScanRouter : public duckdb::ReplacementScanData {
+  std::map<const duckdb::ClientContext*, PondScanData*> sessions;
 };
 
 // The SQL that reads `source`: one scan of its distinct host files, joined to
@@ -114,7 +120,10 @@ duckdb::unique_ptr<duckdb::TableRef> ReplacePondPath(
     duckdb::ClientContext& context, duckdb::ReplacementScanInput& input,
     duckdb::optional_ptr<duckdb::ReplacementScanData> data) {
   if (!data) return nullptr;
-  auto& scan = data->Cast<PondScanData>();
+  auto& router = data->Cast<ScanRouter>();
+  auto session = router.sessions.find(&context);
+  if (session == router.sessions.end()) return nullptr;
+  PondScanData& scan = *session->second;
   const std::string& name = input.table_name;
   auto cached = scan.resolved.find(name);
   std::string sql;
@@ -277,23 +286,85 @@ class PrivateTempDir {
   std::string path_;
 };
 
+// One DuckDB database with its private temporary folder and its router.
+struct Database {
+  // Declared first so that it is removed after the database has closed.
+  std::unique_ptr<PrivateTempDir> temp;
+  std::unique_ptr<duckdb::DuckDB> db;
+  ScanRouter* router = nullptr;  // owned by the database's config
+  bool locked = false;           // external access off and the configuration locked
+};
+
+Result<std::shared_ptr<Database>> OpenDatabase() {
+  auto database = std::make_shared<Database>();
+  database->temp = std::make_unique<PrivateTempDir>();
+  ASSIGN_OR_RETURN(std::string temp_dir, database->temp->Make());
+  RETURN_IF_ERROR(parquet_internal::Guard(StatusCode::kInternal, "cannot open a SQL session", [&] {
+    duckdb::DBConfig config;
+    config.SetOptionByName("autoinstall_known_extensions", duckdb::Value::BOOLEAN(false));
+    config.SetOptionByName("autoload_known_extensions", duckdb::Value::BOOLEAN(false));
+    config.SetOptionByName("allow_community_extensions", duckdb::Value::BOOLEAN(false));
+    // Never DuckDB's default ".tmp" under the working directory: a symlink
+    // planted there would open the whole host to SQL.
+    config.SetOptionByName("temp_directory", duckdb::Value(temp_dir));
+    auto router = duckdb::make_uniq<ScanRouter>();
+    database->router = router.get();
+    config.replacement_scans.emplace(config.replacement_scans.begin(), ReplacePondPath,
+                                     std::move(router));
+    database->db = std::make_unique<duckdb::DuckDB>(nullptr, &config);
+    return Status::OK();
+  }));
+  return database;
+}
+
+// Runs settings statements on `con`.
+Status Settings(duckdb::Connection& con, std::initializer_list<const char*> statements) {
+  for (const char* sql : statements) {
+    auto r = con.Query(sql);
+    if (r->HasError()) return QueryError(r->GetErrorObject());
+  }
+  return Status::OK();
+}
+
+// Sets the time zone and, for a shared database, locks it at once: every
+// connection made later inherits the global settings and cannot change them.
+Status Configure(Database& database, bool lock) {
+  return parquet_internal::Guard(StatusCode::kInternal, "cannot open a SQL session", [&] {
+    duckdb::Connection con(*database.db);
+    // (DuckDB's progress bar is off unless a client turns it on.)
+    RETURN_IF_ERROR(Settings(con, {"SET GLOBAL TimeZone = 'UTC'"}));
+    if (lock) {
+      RETURN_IF_ERROR(Settings(con, {"SET GLOBAL enable_external_access = false",
+                                     "SET GLOBAL lock_configuration = true"}));
+      database.locked = true;
+    }
+    return Status::OK();
+  });
+}
+
 class DuckDbSession final : public SqlSession {
  public:
-  DuckDbSession(std::unique_ptr<duckdb::DuckDB> db, std::unique_ptr<duckdb::Connection> con,
-                PondScanData* scan, std::unique_ptr<PrivateTempDir> temp)
-      : temp_(std::move(temp)), db_(std::move(db)), con_(std::move(con)), scan_(scan) {}
+  DuckDbSession(std::shared_ptr<Database> database, std::unique_ptr<duckdb::Connection> con)
+      : database_(std::move(database)), con_(std::move(con)), scan_(new PondScanData) {
+    database_->router->sessions[con_->context.get()] = scan_.get();
+  }
+  ~DuckDbSession() override {
+    database_->router->sessions.erase(con_->context.get());
+    con_.reset();
+  }
+  DuckDbSession(const DuckDbSession&) = delete;
+  DuckDbSession& operator=(const DuckDbSession&) = delete;
 
   Status AddTable(const std::string& name, const TableSource& source) override {
-    if (locked_) return Status::Internal("tables must be added before LockDown()");
     if (source.files.empty()) return Status::InvalidArgument("table '" + name + "' has no files");
     scan_->tables[name] = source;
+    scan_->resolved.erase(name);
     return Status::OK();
   }
 
   void SetResolver(TableResolver resolver) override { scan_->resolver = std::move(resolver); }
 
   Status AddRows(const std::string& name, const RowBatch& rows) override {
-    if (locked_) return Status::Internal("tables must be added before LockDown()");
     RETURN_IF_ERROR(Exec(parquet_internal::CreateTableSql(name, rows, true)));
     return parquet_internal::Guard(StatusCode::kInternal, "cannot load table " + name, [&] {
       duckdb::Appender appender(*con_, "temp", "main", name);
@@ -302,9 +373,10 @@ class DuckDbSession final : public SqlSession {
   }
 
   Status LockDown() override {
-    for (const char* sql :
-         {"SET enable_external_access = false", "SET lock_configuration = true"}) {
-      RETURN_IF_ERROR(Exec(sql));
+    if (!database_->locked) {
+      RETURN_IF_ERROR(Settings(*con_, {"SET GLOBAL enable_external_access = false",
+                                       "SET GLOBAL lock_configuration = true"}));
+      database_->locked = true;
     }
     locked_ = true;
     return Status::OK();
@@ -348,7 +420,7 @@ class DuckDbSession final : public SqlSession {
                                    const std::vector<std::string>& partition_by) override {
     if (!locked_) return Status::Internal("LockDown() must come before QueryToParquet()");
     return parquet_internal::Guard(StatusCode::kInvalidArgument, "cannot write " + dest_dir, [&] {
-      duckdb::DBConfig::GetConfig(*db_->instance).AddAllowedDirectory(dest_dir);
+      duckdb::DBConfig::GetConfig(*database_->db->instance).AddAllowedDirectory(dest_dir);
       std::string columns;
       for (const std::string& c : partition_by) {
         columns += (columns.empty() ? "" : ", ") + SqlIdentifier(c);
@@ -364,7 +436,7 @@ class DuckDbSession final : public SqlSession {
   Status QueryToParquet(const std::string& sql, const std::string& dest) override {
     if (!locked_) return Status::Internal("LockDown() must come before QueryToParquet()");
     return parquet_internal::Guard(StatusCode::kInvalidArgument, "cannot write " + dest, [&] {
-      duckdb::DBConfig::GetConfig(*db_->instance).AddAllowedPath(dest);
+      duckdb::DBConfig::GetConfig(*database_->db->instance).AddAllowedPath(dest);
       Status st =
           Exec("COPY (" + sql + ") TO " + SqlString(dest) + " (FORMAT parquet, COMPRESSION zstd)");
       if (!st.ok() && !scan_->error.ok()) return scan_->error;
@@ -471,48 +543,48 @@ class DuckDbSession final : public SqlSession {
     out << "(" << rows.size() << (rows.size() == 1 ? " row)" : " rows)") << '\n';
   }
 
-  // Declared first so that it is removed after the database has closed.
-  std::unique_ptr<PrivateTempDir> temp_;
-  std::unique_ptr<duckdb::DuckDB> db_;
+  std::shared_ptr<Database> database_;
   std::unique_ptr<duckdb::Connection> con_;
-  PondScanData* scan_;  // owned by the database's config
+  std::unique_ptr<PondScanData> scan_;
   bool locked_ = false;
 };
 
-Result<std::unique_ptr<SqlSession>> OpenDuckDbSession() {
+Result<std::unique_ptr<SqlSession>> NewSession(std::shared_ptr<Database> database) {
   std::unique_ptr<SqlSession> session;
-  auto temp = std::make_unique<PrivateTempDir>();
-  ASSIGN_OR_RETURN(std::string temp_dir, temp->Make());
   RETURN_IF_ERROR(parquet_internal::Guard(StatusCode::kInternal, "cannot open a SQL session", [&] {
-    duckdb::DBConfig config;
-    config.SetOptionByName("autoinstall_known_extensions", duckdb::Value::BOOLEAN(false));
-    config.SetOptionByName("autoload_known_extensions", duckdb::Value::BOOLEAN(false));
-    config.SetOptionByName("allow_community_extensions", duckdb::Value::BOOLEAN(false));
-    // Never DuckDB's default ".tmp" under the working directory: a symlink
-    // planted there would open the whole host to SQL.
-    config.SetOptionByName("temp_directory", duckdb::Value(temp_dir));
-    auto scan = duckdb::make_uniq<PondScanData>();
-    PondScanData* raw = scan.get();
-    config.replacement_scans.emplace(config.replacement_scans.begin(), ReplacePondPath,
-                                     std::move(scan));
-    auto db = std::make_unique<duckdb::DuckDB>(nullptr, &config);
-    auto con = std::make_unique<duckdb::Connection>(*db);
-    for (const char* setting : {"SET TimeZone = 'UTC'", "SET enable_progress_bar = false"}) {
-      auto r = con->Query(setting);
-      if (r->HasError()) return QueryError(r->GetErrorObject());
-    }
-    session = std::make_unique<DuckDbSession>(std::move(db), std::move(con), raw, std::move(temp));
+    auto con = std::make_unique<duckdb::Connection>(*database->db);
+    session = std::make_unique<DuckDbSession>(std::move(database), std::move(con));
     return Status::OK();
   }));
   return session;
+}
+
+// A session on a database of its own.
+Result<std::unique_ptr<SqlSession>> OpenPrivateSession() {
+  ASSIGN_OR_RETURN(auto database, OpenDatabase());
+  RETURN_IF_ERROR(Configure(*database, false));
+  return NewSession(std::move(database));
+}
+
+// A session on the process's shared database, opened (and locked) on first
+// use and closed when the module is unloaded at exit.
+Result<std::unique_ptr<SqlSession>> OpenInternalSession() {
+  static std::shared_ptr<Database> shared;
+  if (!shared) {
+    ASSIGN_OR_RETURN(auto database, OpenDatabase());
+    RETURN_IF_ERROR(Configure(*database, true));
+    shared = std::move(database);
+  }
+  return NewSession(shared);
 }
 
 }  // namespace
 }  // namespace pond::sql
 
 extern "C" __attribute__((visibility("default"))) pond::sql::SqlSession* pond_open_sql_session(
-    std::string* error) {
-  auto session = pond::sql::OpenDuckDbSession();
+    bool internal, std::string* error) {
+  auto session =
+      internal ? pond::sql::OpenInternalSession() : pond::sql::OpenPrivateSession();
   if (!session.ok()) {
     *error = session.status().message();
     return nullptr;

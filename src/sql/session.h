@@ -92,11 +92,11 @@ class SqlSession {
  public:
   virtual ~SqlSession() = default;
 
-  // Makes `source` queryable as table `name`. REQUIRES: before LockDown().
+  // Makes `source` queryable as table `name` (replacing one of that name).
   virtual Status AddTable(const std::string& name, const TableSource& source) = 0;
   // Names DuckDB does not know are resolved by `resolver` from now on.
   virtual void SetResolver(TableResolver resolver) = 0;
-  // Loads `rows` as table `name` (system tables). REQUIRES: before LockDown().
+  // Loads `rows` as table `name` (system tables).
   virtual Status AddRows(const std::string& name, const RowBatch& rows) = 0;
   // From now on SQL reaches only the tables above (see the file comment).
   virtual Status LockDown() = 0;
@@ -115,6 +115,15 @@ class SqlSession {
                                            const std::vector<std::string>& partition_by) = 0;
 };
 
+// A session on a database of its own: for SQL that people write.
 Result<std::unique_ptr<SqlSession>> OpenSqlSession();
+
+// A session on the process's one shared database, for SQL that pond itself
+// writes (a factory's computation, printing a file): opening a database costs
+// milliseconds, a connection to an open one almost nothing. Sessions see only
+// their own tables and their own temporary tables, but DuckDB's allowed paths
+// belong to the database, so a file one internal session names stays readable
+// to the others: no SQL from a config or a command line may run here.
+Result<std::unique_ptr<SqlSession>> OpenInternalSqlSession();
 
 }  // namespace pond::sql

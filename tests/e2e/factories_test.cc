@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "e2e/pond_fixture.h"
@@ -54,9 +55,15 @@ TEST_F(Factories, ListFactoriesNamesEveryFactory) {
   auto json = nlohmann::json::parse(Out({"list-factories", "--format", "json"}));
   ASSERT_TRUE(json.is_array());
   for (const auto& f : json) {
-    if (f["name"] == "temporal-reduce") EXPECT_EQ(f["makes"], "directory");
-    if (f["name"] == "synthetic-timeseries") EXPECT_EQ(f["makes"], "series");
-    if (f["name"] == "sql-derived-table") EXPECT_EQ(f["makes"], "table");
+    if (f["name"] == "temporal-reduce") {
+      EXPECT_EQ(f["makes"], "directory");
+    }
+    if (f["name"] == "synthetic-timeseries") {
+      EXPECT_EQ(f["makes"], "series");
+    }
+    if (f["name"] == "sql-derived-table") {
+      EXPECT_EQ(f["makes"], "table");
+    }
   }
 }
 
@@ -395,28 +402,92 @@ TEST_F(Factories, IncrementalReductionMatchesAFullRecomputation) {
   const Strings read = {"cat", "/r/t/res=6h.series", "--format", "csv"};
   std::string first = Out(read);
   EXPECT_EQ(Lines(first).size(), 1u + 8u);
-  auto partials = [&] {
-    size_t n = 0;
-    for (const auto& e : fs::recursive_directory_iterator(pond_ + "/cache/reduce")) {
-      if (e.is_directory() && e.path().filename().string().rfind("__cid=", 0) == 0) ++n;
-    }
-    return n;
+  // How many stored versions a read of `args` reads (pond -v counts them).
+  auto versions_read = [&](const Strings& args) {
+    Strings verbose = {"-v"};
+    verbose.insert(verbose.end(), args.begin(), args.end());
+    PondRun r = Pond(verbose);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    size_t at = r.err.find("data files read: ");
+    return at == std::string::npos ? -1 : std::stoi(r.err.substr(at + 17));
   };
-  EXPECT_EQ(partials(), 1u);
   // A second version: two rows, one late (in the first 6-hour bucket).
   RowBatch late = Hourly(kJan1 + 2 * kHourMicros + 30 * 60 * kSecond, 1, 1000);
   late.rows.push_back(Hourly(kJan1 + 60 * kHourMicros, 1, 7).rows[0]);
   ASSERT_TRUE(Ok(Pond({"copy", "host+series://" + HostParquet("v2.parquet", late), "/t.series"})));
+  EXPECT_EQ(versions_read(read), 1);  // only the new version: the first is in the rollup
   std::string incremental = Out(read);
-  EXPECT_EQ(partials(), 2u);  // the first version's partials were kept
   EXPECT_NE(incremental, first);
   Strings rows = Lines(incremental);
   ASSERT_EQ(rows.size(), 1u + 9u);
   // The first bucket: hours 0..5 (values 10..15) and the late 1000.
   EXPECT_EQ(rows[1], "2026-01-01 00:00:00+00,153.57142857142858,10.0,1000.0,1075.0,7");
-  // From an empty cache: the same bytes.
-  fs::remove_all(pond_ + "/cache");
+  // The other resolution folds the same rollup: it reads nothing.
+  EXPECT_EQ(versions_read({"cat", "/r/t/res=1h.series", "--format", "csv"}), 0);
+  // From an empty cache: the same bytes, from both versions.
+  fs::remove_all(pond_ + "/cache/reduce");
+  fs::remove_all(pond_ + "/cache/derived");
+  EXPECT_EQ(versions_read(read), 2);
   EXPECT_EQ(Out(read), incremental);
+}
+
+// Floating sums depend on the order of their terms: (1e16 + 1) - 1e16 is 0,
+// (1e16 - 1e16) + 1 is 1. A bucket's sum is folded in version order whether
+// the versions are read one append at a time or all at once.
+TEST_F(Factories, ReductionSumsInVersionOrderIncrementallyOrNot) {
+  Mknod("temporal-reduce", "/r",
+        "in_pattern: /t.series\nout_pattern: t\ntime_column: timestamp\n"
+        "resolutions: [1h, 1d]\naggregations:\n  - {type: sum, columns: [temp]}\n");
+  const Strings read = {"cat", "/r/t/res=1d.series", "--format", "csv"};
+  Strings outputs;
+  int n = 0;
+  for (double v : {1e16, 1.0, -1e16, 3.0}) {
+    RowBatch b = Hourly(kJan1 + kHourMicros, 1, v);
+    ASSERT_TRUE(Ok(Pond({"copy",
+                         "host+series://" + HostParquet("v" + std::to_string(++n) + ".parquet", b),
+                         "/t.series"})));
+    outputs.push_back(Out(read));  // one version folded on at a time
+  }
+  EXPECT_EQ(outputs[2], "timestamp,temp.sum\n2026-01-01 00:00:00+00,0.0\n");
+  EXPECT_EQ(outputs[3], "timestamp,temp.sum\n2026-01-01 00:00:00+00,3.0\n");
+  fs::remove_all(pond_ + "/cache");
+  EXPECT_EQ(Out(read), outputs[3]);  // all four folded at once
+  fs::remove_all(pond_ + "/cache");
+  EXPECT_EQ(Out({"cat", "/r/t/res=1h.series", "--format", "csv"}),
+            "timestamp,temp.sum\n2026-01-01 01:00:00+00,3.0\n");
+}
+
+// The rollup is a cache: a damaged one is rebuilt, never folded onto; a
+// source that joins the group is folded in without rereading the others.
+TEST_F(Factories, ReductionRollupSurvivesDamageAndNewSources) {
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/s"})));
+  ASSERT_TRUE(Ok(Pond(
+      {"copy", "host+series://" + HostParquet("a.parquet", Hourly(kJan1, 30, 1)), "/s/a.series"})));
+  Mknod("temporal-reduce", "/r",
+        "in_pattern: /s/*.series\nout_pattern: all\ntime_column: timestamp\n"
+        "resolutions: [1h, 1d]\naggregations:\n  - {type: avg}\n  - {type: count, columns: ['*']}\n");
+  const Strings read = {"cat", "/r/all/res=1d.series", "--format", "csv"};
+  EXPECT_EQ(Out(read),
+            "timestamp,temp.avg,timestamp.count\n2026-01-01 00:00:00+00,12.5,24\n"
+            "2026-01-02 00:00:00+00,27.5,6\n");
+  // Damage every rollup file (same size, one byte changed).
+  size_t damaged = 0;
+  for (const auto& e : fs::recursive_directory_iterator(pond_ + "/cache/reduce")) {
+    if (e.path().extension() != ".parquet" || e.path().parent_path().filename() != "rollup") continue;
+    std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x5a');
+    ++damaged;
+  }
+  EXPECT_EQ(damaged, 1u);
+  ASSERT_TRUE(Ok(Pond(
+      {"copy", "host+series://" + HostParquet("b.parquet", Hourly(kJan1, 2, 100)), "/s/b.series"})));
+  std::string two = Out(read);
+  EXPECT_EQ(two,
+            "timestamp,temp.avg,timestamp.count\n2026-01-01 00:00:00+00,19.26923076923077,26\n"
+            "2026-01-02 00:00:00+00,27.5,6\n");
+  fs::remove_all(pond_ + "/cache");
+  EXPECT_EQ(Out(read), two);
 }
 
 }  // namespace
