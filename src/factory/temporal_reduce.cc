@@ -323,7 +323,7 @@ std::string StatColumns(const Plan& plan) {
 // the versions before it is exactly the fold of all of them in order, which
 // is also what a computation from an empty cache does.
 struct RollupState {
-  std::string file;  // in the rollup folder
+  std::string file;  // in the rollup folder: <name>-<uuid>.parquet
   uint64_t size = 0;
   std::string sha256;
   std::map<std::string, std::vector<std::string>> sources;  // path -> content ids, in order
@@ -525,18 +525,16 @@ Status Rollup(Evaluator& eval, const Config& config, const sql::TableSource& all
                      PartialsSql(eval, config, std::move(fresh), plan, time_type, session));
     parts.push_back(std::move(partials));
   }
-  std::string tmp = folder + "/" + name + "-" + NewUuidV7() + ".parquet";
+  // Written under a name of its own that no other process removes, which
+  // this session reads; kept under a rollup name (a second link) when the
+  // state names it.
+  std::string tmp = folder + "/.new-" + NewUuidV7() + ".parquet";
   int handle = RegisterTempFile(tmp);
+  remove_later.paths.push_back(tmp);
   struct Unregister {
     int handle;
-    std::string path;
-    bool keep = false;
-    ~Unregister() {
-      UnregisterTempFile(handle);
-      std::error_code ec;
-      if (!keep) hostfs::remove(path, ec);
-    }
-  } unregister{handle, tmp};
+    ~Unregister() { UnregisterTempFile(handle); }
+  } unregister{handle};
   std::string rows;
   for (const std::string& part : parts) rows += (rows.empty() ? "" : " UNION ALL ") + part;
   RETURN_IF_ERROR(session.LockDown());
@@ -549,19 +547,26 @@ Status Rollup(Evaluator& eval, const Config& config, const sql::TableSource& all
   rolled.files.push_back({tmp, "", {}, {}, ""});
 
   // Kept for the next read: the file first, then the state that names it.
-  RollupState state;
-  state.file = hostfs::path(tmp).filename().string();
-  state.size = hostfs::file_size(tmp, ec);
-  auto sha = Sha256OfFile(tmp);
+  // Failing to keep it costs the next read time, not this one its result.
+  std::string file = name + "-" + NewUuidV7() + ".parquet";
+  uint64_t size = hostfs::file_size(tmp, ec);
+  auto sha = ec ? Result<std::string>(Status::IOError("")) : Sha256OfFile(tmp);
+  hostfs::create_hard_link(tmp, folder + "/" + file, ec);
   if (!ec && sha.ok()) {
     nlohmann::json j;
-    j["file"] = state.file;
-    j["size"] = state.size;
+    j["file"] = file;
+    j["size"] = size;
     j["sha256"] = *sha;
     j["sources"] = wanted;
     if (WriteFileAtomically(state_path, j.dump()).ok()) {
-      unregister.keep = true;
-      if (old && old->file != state.file) hostfs::remove(folder + "/" + old->file, ec);
+      // Every other rollup of this group goes (readers read their own links;
+      // one that a racing process has yet to name is rebuilt by a later read).
+      for (const auto& e : hostfs::directory_iterator(folder, ec)) {
+        std::string other = e.path().filename().string();
+        if (other != file && other.rfind(name + "-", 0) == 0) hostfs::remove(e.path(), ec);
+      }
+    } else {
+      hostfs::remove(folder + "/" + file, ec);
     }
   }
   return session.AddTable("rollup", rolled);
