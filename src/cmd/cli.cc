@@ -68,7 +68,7 @@ int Run(int argc, char** argv) {
       ->check(WholeNumberAtLeast(1));
   for (auto add :
        {AddApplyCommand, AddCatCommand, AddCopyCommand, AddDescribeCommand, AddExportCommand,
-        AddFsckCommand, AddGcCommand, AddInitCommand, AddListCommand, AddListFactoriesCommand,
+        AddFsckCommand, AddGcCommand, AddRemoteCommands, AddInitCommand, AddListCommand, AddListFactoriesCommand,
         AddLnCommand, AddLogCommand, AddMkdirCommand, AddMknodCommand, AddMvCommand,
         AddQueryCommand, AddRmCommand, AddRunCommand, AddShowCommand}) {
     add(app, ctx);

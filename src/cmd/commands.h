@@ -26,6 +26,8 @@ void AddMkdirCommand(CLI::App& app, Context& ctx);
 void AddMknodCommand(CLI::App& app, Context& ctx);
 void AddMvCommand(CLI::App& app, Context& ctx);
 void AddQueryCommand(CLI::App& app, Context& ctx);
+// remote add|list|remove, push, pull, restore, verify
+void AddRemoteCommands(CLI::App& app, Context& ctx);
 void AddRmCommand(CLI::App& app, Context& ctx);
 void AddRunCommand(CLI::App& app, Context& ctx);
 void AddShowCommand(CLI::App& app, Context& ctx);

@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <fstream>
+#include <sstream>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +14,7 @@
 
 #include "factory/evaluator.h"
 #include "util/duration.h"
+#include "cmd/remotes.h"
 #include "util/text.h"
 #include "util/time.h"
 
@@ -54,6 +57,11 @@ Status RunWrite(Context& ctx, const std::function<Status(tinyfs::FS&, tlogfs::Po
   // Damage is judged by Begin(), which refuses to write over any: opening
   // must not also warn about it.
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx, /*allow_damage=*/true));
+  std::ifstream follows(FollowerMarker(ctx.global.pond_dir));
+  if (std::string url; follows && std::getline(follows, url)) {
+    return Status::InvalidArgument("this pond follows " + EscapeControl(url) +
+                                   " and is read-only here (pond pull brings it up to date)");
+  }
   RETURN_IF_ERROR(pond->Begin(ctx.command_line));
   tinyfs::FS fs(*pond);
   auto factories = AttachFactories(fs, *pond);
@@ -62,7 +70,20 @@ Status RunWrite(Context& ctx, const std::function<Status(tinyfs::FS&, tlogfs::Po
     pond->Abort();
     return st;
   }
-  return pond->Commit().status();
+  RETURN_IF_ERROR(pond->Commit().status());
+  // Remotes that want every commit get it now; a failed push warns and the
+  // next push catches up: the command itself succeeded.
+  auto remotes = ListRemotes(fs);
+  if (!remotes.ok()) return Status::OK();
+  for (const RemoteSpec& r : *remotes) {
+    if (!r.push_after_commit) continue;
+    std::ostringstream quiet;
+    Context push_ctx = ctx;
+    push_ctx.out = &quiet;
+    Status pushed = PushTo(push_ctx, *pond, r);
+    if (!pushed.ok()) *ctx.err << "pond: warning: " << pushed.message() << "\n";
+  }
+  return Status::OK();
 }
 
 Status ReadHostFile(const std::string& path, const std::function<Status(std::string_view)>& sink) {

@@ -1,0 +1,370 @@
+// pond remote add|list|remove, push, pull, restore, verify: remotes (see
+// remote/replicate.h). A remote is a node /system/remotes/NAME holding its
+// settings as JSON; `push` and `verify` also take a URL in place of a name.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cmd/commands.h"
+#include "cmd/common.h"
+#include "cmd/remotes.h"
+#include "remote/replicate.h"
+#include "util/text.h"
+
+namespace pond {
+namespace {
+
+namespace hostfs = std::filesystem;
+
+bool ValidRemoteName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+std::string RemoteJson(const RemoteSpec& r) {
+  nlohmann::json j;
+  j["url"] = r.url;
+  if (!r.endpoint.empty()) j["endpoint"] = r.endpoint;
+  if (!r.region.empty()) j["region"] = r.region;
+  j["push_after_commit"] = r.push_after_commit;
+  return j.dump(2) + "\n";
+}
+
+Result<RemoteSpec> ParseRemote(const std::string& name, const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object() || !j["url"].is_string()) {
+    return Status::Corruption("remote '" + name + "' (" + std::string(kRemotesDir) + "/" + name +
+                              ") is not a remote's settings");
+  }
+  RemoteSpec r;
+  r.name = name;
+  r.url = j["url"].get<std::string>();
+  if (j.contains("endpoint") && j["endpoint"].is_string()) r.endpoint = j["endpoint"];
+  if (j.contains("region") && j["region"].is_string()) r.region = j["region"];
+  r.push_after_commit = j.value("push_after_commit", false);
+  return r;
+}
+
+remote::RemoteOptions OptionsOf(const RemoteSpec& r) { return {r.endpoint, r.region}; }
+
+// The remote `arg` names: a URL, a remote's name, or (when empty) the only
+// remote the pond has.
+Result<RemoteSpec> ChooseRemote(Context& ctx, tinyfs::FS& fs, const std::string& arg) {
+  if (arg.find("://") != std::string::npos) {
+    RemoteSpec r;
+    r.url = arg;
+    return r;
+  }
+  ASSIGN_OR_RETURN(auto remotes, ListRemotes(fs));
+  if (arg.empty()) {
+    if (remotes.size() == 1) return remotes[0];
+    if (remotes.empty()) {
+      return UsageError(ctx, "the pond has no remote: add one with pond remote add NAME URL");
+    }
+    std::string names;
+    for (const auto& r : remotes) names += (names.empty() ? "" : ", ") + r.name;
+    return UsageError(ctx, "the pond has several remotes: name one of " + names);
+  }
+  for (const auto& r : remotes) {
+    if (r.name == arg) return r;
+  }
+  return Status::NotFound("the pond has no remote named '" + EscapeControl(arg) +
+                          "' (pond remote list shows them)");
+}
+
+// A progress bar on standard error, when it is a terminal.
+remote::Progress ProgressBar() {
+  if (!::isatty(STDERR_FILENO)) return nullptr;
+  return [last = -1](uint64_t done, uint64_t total) mutable {
+    int percent = total ? static_cast<int>(done * 100 / total) : 100;
+    if (percent == last) return;
+    last = percent;
+    std::string bar(static_cast<size_t>(percent / 5), '#');
+    bar.resize(20, ' ');
+    std::fprintf(stderr, "\r[%s] %3d%% %s", bar.c_str(), percent, HumanSize(done).c_str());
+    if (done >= total) std::fprintf(stderr, "\r%*s\r", 40, "");
+  };
+}
+
+std::string Plural(int64_t n, const char* one) {
+  return std::to_string(n) + " " + one + (n == 1 ? "" : "s");
+}
+
+std::string Describe(const RemoteSpec& r) { return r.name.empty() ? r.url : r.name; }
+
+Status RemoteAdd(Context& ctx, const RemoteSpec& spec) {
+  if (!ValidRemoteName(spec.name)) {
+    return UsageError(ctx, "a remote's name is letters, digits, '-' and '_', not '" +
+                               EscapeControl(spec.name) + "'");
+  }
+  // The URL must name a store we can open (the folder need not exist yet).
+  auto store = remote::OpenRemoteStore(spec.url, OptionsOf(spec), /*create=*/false);
+  if (!store.ok() && !store.status().IsNotFound()) return store.status();
+  return RunWrite(ctx, [&](tinyfs::FS& fs, tlogfs::Pond&) -> Status {
+    RETURN_IF_ERROR(fs.Mkdir(kRemotesDir, /*parents=*/true).status());
+    std::string path = std::string(kRemotesDir) + "/" + spec.name;
+    ASSIGN_OR_RETURN(auto existing, fs.TryResolve(path, false));
+    if (existing) {
+      return Status::AlreadyExists("the pond already has a remote named '" + spec.name +
+                                   "' (pond remote remove " + spec.name + " first)");
+    }
+    return fs.WriteFile(path, tinyfs::EntryType::kFileData, tinyfs::InlineContent(RemoteJson(spec)))
+        .status();
+  });
+}
+
+Status RemoteList(Context& ctx) {
+  ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
+  tinyfs::FS fs(*pond);
+  ASSIGN_OR_RETURN(auto remotes, ListRemotes(fs));
+  for (const RemoteSpec& r : remotes) {
+    *ctx.out << r.name << "\t" << EscapeControl(r.url);
+    if (!r.endpoint.empty()) *ctx.out << "\tendpoint=" << EscapeControl(r.endpoint);
+    if (!r.region.empty()) *ctx.out << "\tregion=" << EscapeControl(r.region);
+    if (r.push_after_commit) *ctx.out << "\tpush-after-commit";
+    *ctx.out << "\n";
+  }
+  return Status::OK();
+}
+
+Status RemoteRemove(Context& ctx, const std::string& name) {
+  return RunWrite(ctx, [&](tinyfs::FS& fs, tlogfs::Pond&) -> Status {
+    std::string path = std::string(kRemotesDir) + "/" + name;
+    ASSIGN_OR_RETURN(auto existing, fs.TryResolve(path, false));
+    if (!ValidRemoteName(name) || !existing) {
+      return Status::NotFound("the pond has no remote named '" + EscapeControl(name) + "'");
+    }
+    return fs.Remove(path, /*recursive=*/false);
+  });
+}
+
+Status RunPush(Context& ctx, const std::string& arg) {
+  ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
+  tinyfs::FS fs(*pond);
+  ASSIGN_OR_RETURN(RemoteSpec r, ChooseRemote(ctx, fs, arg));
+  return PushTo(ctx, *pond, r);
+}
+
+Status RunPull(Context& ctx, const std::string& arg) {
+  if (ctx.global.as_of) return UsageError(ctx, "--as-of reads a past transaction; pull changes it");
+  ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
+  RemoteSpec r;
+  {
+    tinyfs::FS fs(*pond);
+    ASSIGN_OR_RETURN(r, ChooseRemote(ctx, fs, arg));
+  }
+  ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(r.url, OptionsOf(r), false));
+  // The writer lock, so that no local command commits meanwhile.
+  RETURN_IF_ERROR(pond->Begin(ctx.command_line));
+  delta::LazyParquetEngine engine;
+  auto report = remote::Replicate(*store, pond->store(), engine, std::nullopt, ProgressBar());
+  pond->Abort();  // the commits pulled are the remote's, not a transaction of ours
+  if (!report.ok()) {
+    return Status(report.status().code(),
+                  "cannot pull from " + Describe(r) + ": " + report.status().message());
+  }
+  // From now on the pond follows the remote: local writes would fork it.
+  std::ofstream(FollowerMarker(ctx.global.pond_dir)) << r.url << "\n";
+  if (report->before == report->after) {
+    *ctx.out << "already up to date with " << Describe(r) << "\n";
+  } else {
+    *ctx.out << "pulled " << Plural(report->after - report->before, "commit") << ", "
+             << Plural(report->files, "file") << ", " << HumanSize(report->bytes) << " from "
+             << Describe(r) << "\n";
+  }
+  return Status::OK();
+}
+
+Status RunRestore(Context& ctx, const std::string& url, const std::string& dir,
+                  std::optional<int64_t> as_of) {
+  std::error_code ec;
+  bool existed = hostfs::exists(dir, ec);
+  if (existed && (!hostfs::is_directory(dir, ec) || !hostfs::is_empty(dir, ec))) {
+    return Status::AlreadyExists("'" + EscapeControl(dir) +
+                                 "' is not an empty folder; restore makes a new pond");
+  }
+  RemoteSpec r;
+  r.url = url;
+  ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(url, OptionsOf(r), false));
+  std::optional<int64_t> up_to;
+  if (as_of) {
+    ASSIGN_OR_RETURN(up_to, remote::VersionOfTxn(*store, *as_of));
+  }
+  // A failed restore leaves nothing behind.
+  auto undo = [&] {
+    std::error_code e;
+    if (existed) {
+      for (const auto& entry : hostfs::directory_iterator(dir, e)) hostfs::remove_all(entry, e);
+    } else {
+      hostfs::remove_all(dir, e);
+    }
+  };
+  hostfs::create_directories(dir + "/data", ec);
+  if (ec) return Status::IOError("cannot create " + EscapeControl(dir) + ": " + ec.message());
+  Status st = [&]() -> Status {
+    ASSIGN_OR_RETURN(auto local, OpenLocalStore(dir + "/data", true));
+    delta::LazyParquetEngine engine;
+    ASSIGN_OR_RETURN(remote::CopyReport report,
+                     remote::Replicate(*store, *local, engine, up_to, ProgressBar()));
+    local.reset();
+    // Opening builds the index from the log.
+    ASSIGN_OR_RETURN(auto pond, tlogfs::Pond::Open(dir));
+    *ctx.out << "restored transaction " << pond->last_txn() << " ("
+             << Plural(report.commits, "commit") << ", " << Plural(report.files, "file") << ", "
+             << HumanSize(report.bytes) << ") into " << EscapeControl(dir) << "\n";
+    return Status::OK();
+  }();
+  if (!st.ok()) undo();
+  return st;
+}
+
+Status RunVerify(Context& ctx, const std::string& arg, bool deep) {
+  ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
+  RemoteSpec r;
+  {
+    tinyfs::FS fs(*pond);
+    ASSIGN_OR_RETURN(r, ChooseRemote(ctx, fs, arg));
+  }
+  ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(r.url, OptionsOf(r), false));
+  delta::LazyParquetEngine engine;
+  ASSIGN_OR_RETURN(remote::VerifyReport report,
+                   remote::Verify(*store, &pond->store(), engine, deep));
+  std::ostream& out = *ctx.out;
+  for (const std::string& p : report.problems) out << "problem: " << EscapeControl(p) << "\n";
+  out << Describe(r) << ": " << Plural(report.commits, "commit") << ", "
+      << Plural(report.data_files, "data file") << ", " << Plural(report.blobs, "blob") << " ("
+      << HumanSize(report.bytes) << ")" << (deep ? ", hashes checked" : "") << ": "
+      << (report.problems.empty() ? "sound" : Plural(report.problems.size(), "problem")) << "\n";
+  if (report.problems.empty()) return Status::OK();
+  return Status::Corruption("the remote has " + Plural(report.problems.size(), "problem") +
+                            " (listed above)");
+}
+
+}  // namespace
+
+Result<std::vector<RemoteSpec>> ListRemotes(tinyfs::FS& fs) {
+  std::vector<RemoteSpec> out;
+  auto dir = fs.TryResolve(kRemotesDir);
+  if (dir.status().IsNotFound() || (dir.ok() && !*dir)) return out;  // no /system yet
+  RETURN_IF_ERROR(dir.status());
+  ASSIGN_OR_RETURN(auto entries, fs.ReadDirectory(**dir));
+  for (const tinyfs::DirEntry& e : entries) {
+    if (e.type != tinyfs::EntryType::kFileData) continue;
+    ASSIGN_OR_RETURN(tinyfs::Node node, fs.Resolve(std::string(kRemotesDir) + "/" + e.name));
+    ASSIGN_OR_RETURN(std::string text, fs.ReadFile(node));
+    ASSIGN_OR_RETURN(RemoteSpec r, ParseRemote(e.name, text));
+    out.push_back(std::move(r));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const RemoteSpec& a, const RemoteSpec& b) { return a.name < b.name; });
+  return out;
+}
+
+Status PushTo(Context& ctx, tlogfs::Pond& pond, const RemoteSpec& r) {
+  ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(r.url, OptionsOf(r), /*create=*/true));
+  delta::LazyParquetEngine engine;
+  auto report = remote::Replicate(pond.store(), *store, engine, std::nullopt, ProgressBar());
+  if (!report.ok()) {
+    return Status(report.status().code(),
+                  "cannot push to " + Describe(r) + ": " + report.status().message());
+  }
+  if (report->before == report->after) {
+    *ctx.out << Describe(r) << " is up to date\n";
+  } else {
+    *ctx.out << "pushed " << Plural(report->after - report->before, "commit") << ", "
+             << Plural(report->files, "file") << ", " << HumanSize(report->bytes) << " to "
+             << Describe(r) << "\n";
+  }
+  return Status::OK();
+}
+
+std::string FollowerMarker(const std::string& pond_dir) { return pond_dir + "/follows"; }
+
+void AddRemoteCommands(CLI::App& app, Context& ctx) {
+  CLI::App* remote = app.add_subcommand("remote", "Name the places the pond is copied to");
+  remote->require_subcommand(1);
+
+  auto add = std::make_shared<RemoteSpec>();
+  CLI::App* add_cmd = remote->add_subcommand("add", "Name a remote: file:///dir or s3://bucket/prefix");
+  add_cmd->add_option("name", add->name, "the remote's name")->required();
+  add_cmd->add_option("url", add->url, "where it is")->required();
+  add_cmd->add_option("--endpoint", add->endpoint, "an S3-compatible service's URL");
+  add_cmd->add_option("--region", add->region, "the S3 region");
+  add_cmd->add_flag("--push-after-commit", add->push_after_commit,
+                    "push after every command that commits");
+  add_cmd->callback([&ctx, add] {
+    ctx.ran = true;
+    ctx.status = RemoteAdd(ctx, *add);
+  });
+
+  CLI::App* list_cmd = remote->add_subcommand("list", "List the pond's remotes");
+  list_cmd->callback([&ctx] {
+    ctx.ran = true;
+    ctx.status = RemoteList(ctx);
+  });
+
+  auto remove_name = std::make_shared<std::string>();
+  CLI::App* remove_cmd = remote->add_subcommand("remove", "Forget a remote (its copy stays)");
+  remove_cmd->add_option("name", *remove_name, "the remote's name")->required();
+  remove_cmd->callback([&ctx, remove_name] {
+    ctx.ran = true;
+    ctx.status = RemoteRemove(ctx, *remove_name);
+  });
+
+  auto push_name = std::make_shared<std::string>();
+  CLI::App* push = app.add_subcommand(
+      "push", "Copy to a remote what it lacks: data first, then the commits in order");
+  push->add_option("remote", *push_name, "a remote's name or URL (default: the only remote)");
+  push->callback([&ctx, push_name] {
+    ctx.ran = true;
+    ctx.status = RunPush(ctx, *push_name);
+  });
+
+  auto pull_name = std::make_shared<std::string>();
+  CLI::App* pull = app.add_subcommand(
+      "pull", "Bring this pond up to date from a remote; it then follows it (read-only here)");
+  pull->add_option("remote", *pull_name, "a remote's name or URL (default: the only remote)");
+  pull->callback([&ctx, pull_name] {
+    ctx.ran = true;
+    ctx.status = RunPull(ctx, *pull_name);
+  });
+
+  struct RestoreOptions {
+    std::string url, dir;
+    std::optional<int64_t> as_of;
+  };
+  auto restore = std::make_shared<RestoreOptions>();
+  CLI::App* restore_cmd =
+      app.add_subcommand("restore", "Make a new pond in an empty folder from a remote");
+  restore_cmd->add_option("url", restore->url, "the remote's URL")->required();
+  restore_cmd->add_option("dir", restore->dir, "the new pond's folder (empty or missing)")
+      ->required();
+  restore_cmd->add_option("--as-of", restore->as_of, "restore transaction N, not the latest")
+      ->check(CLI::PositiveNumber);
+  restore_cmd->callback([&ctx, restore] {
+    ctx.ran = true;
+    ctx.status = RunRestore(ctx, restore->url, restore->dir, restore->as_of);
+  });
+
+  struct VerifyOptions {
+    std::string remote;
+    bool deep = false;
+  };
+  auto verify = std::make_shared<VerifyOptions>();
+  CLI::App* verify_cmd = app.add_subcommand(
+      "verify", "Check a remote: contiguous commits, every file present with its size");
+  verify_cmd->add_option("remote", verify->remote, "a remote's name or URL");
+  verify_cmd->add_flag("--deep", verify->deep, "also check every blob's SHA-256");
+  verify_cmd->callback([&ctx, verify] {
+    ctx.ran = true;
+    ctx.status = RunVerify(ctx, verify->remote, verify->deep);
+  });
+}
+
+}  // namespace pond

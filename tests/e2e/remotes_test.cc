@@ -1,0 +1,216 @@
+// Remotes through the real binary: push, restore, pull, verify, and what
+// they refuse (issue 9), on file:// remotes.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include "e2e/pond_fixture.h"
+
+namespace pond::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Remotes : public PondFixture {
+ protected:
+  std::string remote_dir_ = dir_.path() + "/backup";
+  std::string remote_ = "file://" + remote_dir_;
+
+  // Transaction after transaction: a folder, then files, every third one
+  // over 64 KiB (a blob), each with bytes of its own.
+  void Write(int first, int count) {
+    for (int i = first; i < first + count; ++i) {
+      std::string bytes = "file " + std::to_string(i) + "\n";
+      if (i % 3 == 0) bytes += std::string(70 * 1024 + i, static_cast<char>('a' + i % 26));
+      std::string host = Host("f" + std::to_string(i), bytes);
+      ASSERT_TRUE(Ok(Pond({"copy", host, "/d/f" + std::to_string(i)})));
+    }
+  }
+
+  // Every file in the remote folder.
+  std::set<std::string> RemoteFiles() {
+    std::set<std::string> out;
+    for (const auto& e : fs::recursive_directory_iterator(remote_dir_)) {
+      if (e.is_regular_file()) out.insert(e.path().string().substr(remote_dir_.size() + 1));
+    }
+    return out;
+  }
+
+  // What a pond shows: its log, its tree and every file's bytes.
+  std::string Everything(const std::string& pond) {
+    std::string env = "POND=" + ShellQuote(pond);
+    std::string out = RunPond({"log", "--limit", "1000"}, env).out;
+    PondRun list = RunPond({"list", "-l", "/**"}, env);
+    out += list.out;
+    for (const std::string& line : Lines(list.out)) {
+      size_t slash = line.find(" /d/f");
+      if (slash == std::string::npos) continue;
+      out += RunPond({"cat", line.substr(slash + 1)}, env).out;
+    }
+    return out;
+  }
+};
+
+TEST_F(Remotes, PushRestoreAndPushAgainSendsOnlyWhatIsNew) {
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/d"})));
+  Write(0, 49);  // 50 transactions with init... and mkdir: 51
+  ASSERT_TRUE(Ok(Pond({"remote", "add", "backup", remote_})));
+  EXPECT_EQ(Out({"remote", "list"}), "backup\t" + remote_ + "\n");
+  std::string pushed = Out({"push"});
+  EXPECT_EQ(pushed.rfind("pushed 52 commits, ", 0), 0u) << pushed;  // 49 + init + mkdir + add
+  EXPECT_EQ(Out({"push", "backup"}), "backup is up to date\n");
+
+  // The remote is a Delta table with the pond's own keys.
+  std::set<std::string> remote = RemoteFiles();
+  EXPECT_TRUE(remote.count("_delta_log/00000000000000000000.json"));
+  for (const std::string& key : DataFiles("")) {
+    if (key.rfind("_delta_log/", 0) == 0 || key.find(".tmp-") != std::string::npos) continue;
+    EXPECT_TRUE(remote.count(key)) << key;
+  }
+
+  std::string restored = dir_.path() + "/restored";
+  PondRun r = RunPond({"restore", remote_, restored});
+  ASSERT_TRUE(Ok(r));
+  EXPECT_NE(r.out.find("restored transaction 52 "), std::string::npos) << r.out;
+  std::string all = Everything(pond_);
+  EXPECT_NE(all.find("pond copy"), std::string::npos);
+  EXPECT_EQ(Everything(restored), all);
+
+  // Ten more transactions: the next push sends their files and commits only.
+  Write(100, 10);
+  std::string again = Out({"push"});
+  EXPECT_EQ(again.rfind("pushed 10 commits, ", 0), 0u) << again;
+  std::set<std::string> after = RemoteFiles();
+  std::set<std::string> added;
+  for (const std::string& f : after) {
+    if (!remote.count(f)) added.insert(f);
+  }
+  // What arrived: the ten commits (and a checkpoint), the three new blobs
+  // (files 102, 105, 108), and exactly the data files those commits add.
+  std::set<std::string> named;
+  for (int v = 52; v <= 61; ++v) {
+    char key[64];
+    std::snprintf(key, sizeof key, "/data/_delta_log/%020d.json", v);
+    std::ifstream in(pond_ + key);
+    std::string line;
+    while (std::getline(in, line)) {
+      size_t at = line.find("\"path\":\"");
+      if (line.rfind("{\"add\"", 0) == 0 && at != std::string::npos) {
+        named.insert(line.substr(at + 8, line.find('"', at + 8) - at - 8));
+      }
+    }
+  }
+  ASSERT_FALSE(named.empty());
+  size_t blobs = 0;
+  std::set<std::string> data;
+  for (const std::string& f : added) {
+    if (f.rfind("_large_files/", 0) == 0) ++blobs;
+    if (f.rfind("part_id=", 0) == 0) data.insert(f);
+    EXPECT_TRUE(f.rfind("_delta_log/", 0) == 0 || f.rfind("_large_files/", 0) == 0 ||
+                f.rfind("part_id=", 0) == 0)
+        << f;
+  }
+  EXPECT_EQ(blobs, 3u);
+  EXPECT_EQ(data, named);
+  // An earlier state restores as it was.
+  std::string earlier = dir_.path() + "/earlier";
+  ASSERT_TRUE(Ok(RunPond({"restore", remote_, earlier, "--as-of", "52"})));
+  EXPECT_EQ(Everything(earlier), all);
+}
+
+TEST_F(Remotes, RefusesAnotherPondAndADivergedHistory) {
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/d"})));
+  ASSERT_TRUE(Ok(Pond({"push", remote_})));
+  // Another pond pushing to the same remote.
+  std::string other = dir_.path() + "/other";
+  ASSERT_TRUE(Ok(RunPond({"init"}, "POND=" + ShellQuote(other))));
+  EXPECT_TRUE(Fails(RunPond({"push", remote_}, "POND=" + ShellQuote(other)), 1,
+                    "holds another pond's history"));
+  // A restored copy that wrote on its own: the original can no longer push.
+  std::string copy = dir_.path() + "/copy";
+  ASSERT_TRUE(Ok(RunPond({"restore", remote_, copy})));
+  ASSERT_TRUE(Ok(RunPond({"mkdir", "/e"}, "POND=" + ShellQuote(copy))));
+  ASSERT_TRUE(Ok(RunPond({"push", remote_}, "POND=" + ShellQuote(copy))));
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/f"})));
+  EXPECT_TRUE(Fails(Pond({"push", remote_}), 1, "diverged"));
+  // A restore into a folder that holds something changes nothing there.
+  Host("busy/x", "x");
+  EXPECT_TRUE(Fails(RunPond({"restore", remote_, host_ + "/busy"}), 1, "not an empty folder"));
+  EXPECT_TRUE(fs::exists(host_ + "/busy/x"));
+  EXPECT_TRUE(Fails(Pond({"push"}), 2, "has no remote"));
+  EXPECT_TRUE(Fails(Pond({"remote", "add", "x", "http://example.com/x"}), 1, "not a remote URL"));
+  EXPECT_TRUE(Fails(Pond({"remote", "add", "bad/name", remote_}), 2, "a remote's name"));
+}
+
+TEST_F(Remotes, VerifyFindsMissingAndDamagedObjects) {
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/d"})));
+  Write(0, 4);
+  ASSERT_TRUE(Ok(Pond({"remote", "add", "b", remote_})));
+  ASSERT_TRUE(Ok(Pond({"push"})));
+  std::string sound = Out({"verify"});
+  EXPECT_EQ(Lines(sound).size(), 1u);
+  EXPECT_NE(sound.find(": sound"), std::string::npos) << sound;
+  std::vector<std::string> blobs;
+  for (const std::string& f : RemoteFiles()) {
+    if (f.rfind("_large_files/", 0) == 0) blobs.push_back(f);
+  }
+  ASSERT_EQ(blobs.size(), 2u);  // files 0 and 3
+  // Same size, one byte changed: only --deep sees it.
+  {
+    std::fstream f(remote_dir_ + "/" + blobs[0], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(10);
+    f.put('#');
+  }
+  EXPECT_TRUE(Ok(Pond({"verify"})));
+  PondRun deep = Pond({"verify", "--deep"});
+  EXPECT_EQ(deep.exit_code, 1);
+  EXPECT_NE(deep.out.find("problem: blob " + blobs[0] + " is damaged"), std::string::npos)
+      << deep.out;
+  fs::remove(remote_dir_ + "/" + blobs[1]);
+  PondRun missing = Pond({"verify"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.out.find("problem: blob " + blobs[1] + " is missing"), std::string::npos)
+      << missing.out;
+  EXPECT_NE(missing.err.find("the remote has 1 problem"), std::string::npos) << missing.err;
+}
+
+TEST_F(Remotes, AnInterruptedPushIsFinishedByTheNext) {
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/d"})));
+  Write(0, 6);
+  ASSERT_TRUE(Ok(Pond({"push", remote_})));
+  // As if killed part way: a push writes files first, then commits in
+  // order, so a kill leaves a prefix of the commits and some of the files.
+  for (const std::string& f : RemoteFiles()) {
+    bool late_commit = f.rfind("_delta_log/0000000000000000000", 0) == 0 && f[30] >= '2';
+    if (late_commit || f.rfind("_large_files/", 0) == 0) fs::remove(remote_dir_ + "/" + f);
+  }
+  std::string out = Out({"push", remote_});
+  EXPECT_EQ(out.rfind("pushed 6 commits, ", 0), 0u) << out;
+  EXPECT_TRUE(Ok(Pond({"verify", remote_, "--deep"})));
+  std::string restored = dir_.path() + "/restored";
+  ASSERT_TRUE(Ok(RunPond({"restore", remote_, restored})));
+  EXPECT_EQ(Everything(restored), Everything(pond_));
+}
+
+TEST_F(Remotes, AFollowerPullsAndIsReadOnly) {
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/d"})));
+  ASSERT_TRUE(Ok(Pond({"remote", "add", "b", remote_, "--push-after-commit"})));
+  Write(0, 3);  // each pushed after its commit
+  EXPECT_EQ(Out({"push"}), "b is up to date\n");
+  std::string follower = dir_.path() + "/follower";
+  std::string env = "POND=" + ShellQuote(follower);
+  ASSERT_TRUE(Ok(RunPond({"restore", remote_, follower})));
+  EXPECT_EQ(RunPond({"pull"}, env).out, "already up to date with b\n");
+  EXPECT_TRUE(Fails(RunPond({"mkdir", "/x"}, env), 1, "read-only here"));
+  Write(10, 2);
+  PondRun pulled = RunPond({"pull"}, env);
+  ASSERT_TRUE(Ok(pulled));
+  EXPECT_EQ(pulled.out.rfind("pulled 2 commits, ", 0), 0u) << pulled.out;
+  EXPECT_EQ(Everything(follower), Everything(pond_));
+}
+
+}  // namespace
+}  // namespace pond::testing
