@@ -9,7 +9,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 
 packages=(build-essential cmake g++ git pkg-config googletest libgtest-dev libgmock-dev
   libbenchmark-dev libfmt-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev
-  libsqlite3-dev libsimdjson-dev nodejs npm)
+  libsqlite3-dev libsimdjson-dev libcurl4-openssl-dev libpugixml-dev nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -52,4 +52,13 @@ if [ ! -f "$stamp" ]; then
   cp "$tmp"/x-duckdb-node-bindings-linux-x64-1.4.4-r.4.tgz/package/LICENSE "$duck/LICENSE"
   touch "$stamp"
   echo "setup: DuckDB 1.4.4 installed in $duck" >&2
+fi
+
+# The S3 test servers and the third-party client (s3rver, @aws-sdk/client-s3),
+# pinned with their integrity hashes in tests/s3/package-lock.json.
+s3="$root/tests/s3"
+if [ ! -f "$s3/node_modules/.installed" ] || [ "$s3/package-lock.json" -nt "$s3/node_modules/.installed" ]; then
+  (cd "$s3" && npm ci --no-audit --no-fund --silent)
+  touch "$s3/node_modules/.installed"
+  echo "setup: S3 test servers installed in $s3/node_modules" >&2
 fi

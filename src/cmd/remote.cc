@@ -55,11 +55,15 @@ remote::RemoteOptions OptionsOf(const RemoteSpec& r) { return {r.endpoint, r.reg
 
 // The remote `arg` names: a URL, a remote's name, or (when empty) the only
 // remote the pond has.
-Result<RemoteSpec> ChooseRemote(Context& ctx, tinyfs::FS& fs, const std::string& arg) {
+Result<RemoteSpec> ChooseRemote(Context& ctx, tinyfs::FS& fs, const std::string& arg,
+                                const RemoteSpec& given) {
   if (arg.find("://") != std::string::npos) {
-    RemoteSpec r;
+    RemoteSpec r = given;
     r.url = arg;
     return r;
+  }
+  if (!given.endpoint.empty() || !given.region.empty()) {
+    return UsageError(ctx, "--endpoint and --region go with a URL; a named remote has its own");
   }
   ASSIGN_OR_RETURN(auto remotes, ListRemotes(fs));
   if (arg.empty()) {
@@ -144,20 +148,20 @@ Status RemoteRemove(Context& ctx, const std::string& name) {
   });
 }
 
-Status RunPush(Context& ctx, const std::string& arg) {
+Status RunPush(Context& ctx, const std::string& arg, const RemoteSpec& given) {
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
   tinyfs::FS fs(*pond);
-  ASSIGN_OR_RETURN(RemoteSpec r, ChooseRemote(ctx, fs, arg));
+  ASSIGN_OR_RETURN(RemoteSpec r, ChooseRemote(ctx, fs, arg, given));
   return PushTo(ctx, *pond, r);
 }
 
-Status RunPull(Context& ctx, const std::string& arg) {
+Status RunPull(Context& ctx, const std::string& arg, const RemoteSpec& given) {
   if (ctx.global.as_of) return UsageError(ctx, "--as-of reads a past transaction; pull changes it");
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
   RemoteSpec r;
   {
     tinyfs::FS fs(*pond);
-    ASSIGN_OR_RETURN(r, ChooseRemote(ctx, fs, arg));
+    ASSIGN_OR_RETURN(r, ChooseRemote(ctx, fs, arg, given));
   }
   ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(r.url, OptionsOf(r), false));
   // The writer lock, so that no local command commits meanwhile.
@@ -182,14 +186,14 @@ Status RunPull(Context& ctx, const std::string& arg) {
 }
 
 Status RunRestore(Context& ctx, const std::string& url, const std::string& dir,
-                  std::optional<int64_t> as_of) {
+                  std::optional<int64_t> as_of, const RemoteSpec& given) {
   std::error_code ec;
   bool existed = hostfs::exists(dir, ec);
   if (existed && (!hostfs::is_directory(dir, ec) || !hostfs::is_empty(dir, ec))) {
     return Status::AlreadyExists("'" + EscapeControl(dir) +
                                  "' is not an empty folder; restore makes a new pond");
   }
-  RemoteSpec r;
+  RemoteSpec r = given;
   r.url = url;
   ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(url, OptionsOf(r), false));
   std::optional<int64_t> up_to;
@@ -224,12 +228,12 @@ Status RunRestore(Context& ctx, const std::string& url, const std::string& dir,
   return st;
 }
 
-Status RunVerify(Context& ctx, const std::string& arg, bool deep) {
+Status RunVerify(Context& ctx, const std::string& arg, bool deep, const RemoteSpec& given) {
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
   RemoteSpec r;
   {
     tinyfs::FS fs(*pond);
-    ASSIGN_OR_RETURN(r, ChooseRemote(ctx, fs, arg));
+    ASSIGN_OR_RETURN(r, ChooseRemote(ctx, fs, arg, given));
   }
   ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(r.url, OptionsOf(r), false));
   delta::LazyParquetEngine engine;
@@ -317,27 +321,36 @@ void AddRemoteCommands(CLI::App& app, Context& ctx) {
     ctx.status = RemoteRemove(ctx, *remove_name);
   });
 
-  auto push_name = std::make_shared<std::string>();
+  // --endpoint and --region, for a remote given by URL.
+  auto where = [](CLI::App* cmd, RemoteSpec& spec) {
+    cmd->add_option("--endpoint", spec.endpoint, "an S3-compatible service's URL (s3:// only)");
+    cmd->add_option("--region", spec.region, "the S3 region (s3:// only)");
+  };
+
+  auto push_opts = std::make_shared<std::pair<std::string, RemoteSpec>>();
   CLI::App* push = app.add_subcommand(
       "push", "Copy to a remote what it lacks: data first, then the commits in order");
-  push->add_option("remote", *push_name, "a remote's name or URL (default: the only remote)");
-  push->callback([&ctx, push_name] {
+  push->add_option("remote", push_opts->first, "a remote's name or URL (default: the only remote)");
+  where(push, push_opts->second);
+  push->callback([&ctx, push_opts] {
     ctx.ran = true;
-    ctx.status = RunPush(ctx, *push_name);
+    ctx.status = RunPush(ctx, push_opts->first, push_opts->second);
   });
 
-  auto pull_name = std::make_shared<std::string>();
+  auto pull_opts = std::make_shared<std::pair<std::string, RemoteSpec>>();
   CLI::App* pull = app.add_subcommand(
       "pull", "Bring this pond up to date from a remote; it then follows it (read-only here)");
-  pull->add_option("remote", *pull_name, "a remote's name or URL (default: the only remote)");
-  pull->callback([&ctx, pull_name] {
+  pull->add_option("remote", pull_opts->first, "a remote's name or URL (default: the only remote)");
+  where(pull, pull_opts->second);
+  pull->callback([&ctx, pull_opts] {
     ctx.ran = true;
-    ctx.status = RunPull(ctx, *pull_name);
+    ctx.status = RunPull(ctx, pull_opts->first, pull_opts->second);
   });
 
   struct RestoreOptions {
     std::string url, dir;
     std::optional<int64_t> as_of;
+    RemoteSpec where;
   };
   auto restore = std::make_shared<RestoreOptions>();
   CLI::App* restore_cmd =
@@ -347,23 +360,26 @@ void AddRemoteCommands(CLI::App& app, Context& ctx) {
       ->required();
   restore_cmd->add_option("--as-of", restore->as_of, "restore transaction N, not the latest")
       ->check(CLI::PositiveNumber);
+  where(restore_cmd, restore->where);
   restore_cmd->callback([&ctx, restore] {
     ctx.ran = true;
-    ctx.status = RunRestore(ctx, restore->url, restore->dir, restore->as_of);
+    ctx.status = RunRestore(ctx, restore->url, restore->dir, restore->as_of, restore->where);
   });
 
   struct VerifyOptions {
     std::string remote;
     bool deep = false;
+    RemoteSpec where;
   };
   auto verify = std::make_shared<VerifyOptions>();
   CLI::App* verify_cmd = app.add_subcommand(
       "verify", "Check a remote: contiguous commits, every file present with its size");
   verify_cmd->add_option("remote", verify->remote, "a remote's name or URL");
   verify_cmd->add_flag("--deep", verify->deep, "also check every blob's SHA-256");
+  where(verify_cmd, verify->where);
   verify_cmd->callback([&ctx, verify] {
     ctx.ran = true;
-    ctx.status = RunVerify(ctx, verify->remote, verify->deep);
+    ctx.status = RunVerify(ctx, verify->remote, verify->deep, verify->where);
   });
 }
 

@@ -6,6 +6,7 @@
 #include "delta/actions.h"
 #include "delta/log_files.h"
 #include "oplog/record.h"
+#include "remote/s3_store.h"
 #include "tlogfs/log_reader.h"
 #include "util/hash.h"
 #include "util/text.h"
@@ -85,7 +86,6 @@ Status CopyObject(ObjectStore& from, ObjectStore& to, const std::string& key,
 
 Result<std::unique_ptr<ObjectStore>> OpenRemoteStore(const std::string& url,
                                                      const RemoteOptions& options, bool create) {
-  (void)options;
   if (url.rfind("file://", 0) == 0) {
     ASSIGN_OR_RETURN(std::string path, PercentDecode(url.substr(7)));
     if (path.empty() || path[0] != '/') {
@@ -99,7 +99,11 @@ Result<std::unique_ptr<ObjectStore>> OpenRemoteStore(const std::string& url,
     return store;
   }
   if (url.rfind("s3://", 0) == 0) {
-    return Status::NotSupported("s3:// remotes are not built yet (use file:///dir)");
+    ASSIGN_OR_RETURN(S3Location location, ParseS3Url(url));
+    location.endpoint = options.endpoint;
+    if (!options.region.empty()) location.region = options.region;
+    ASSIGN_OR_RETURN(Credentials credentials, CredentialsFromEnvironment());
+    return OpenS3Store(location, credentials);
   }
   return Status::InvalidArgument("'" + EscapeControl(url) +
                                  "' is not a remote URL (file:///dir or s3://bucket/prefix)");
