@@ -15,6 +15,8 @@
 #include "factory/evaluator.h"
 #include "util/duration.h"
 #include "cmd/remotes.h"
+#include "remote/cached_store.h"
+#include "remote/replicate.h"
 #include "util/text.h"
 #include "util/time.h"
 
@@ -42,6 +44,13 @@ Result<std::unique_ptr<tlogfs::Pond>> OpenPond(Context& ctx, bool allow_damage) 
     }
     options.lock_timeout_ms = static_cast<int>(ms);
   }
+  if (ctx.global.pond_dir.find("://") != std::string::npos) {
+    // A pond read straight from a remote, through a local cache.
+    const std::string& url = ctx.global.pond_dir;
+    ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(url, {}, /*create=*/false));
+    ASSIGN_OR_RETURN(std::string folder, remote::RemoteCacheFolder(url));
+    return tlogfs::Pond::OpenOn(remote::NewCachedStore(std::move(store), folder), folder, options);
+  }
   return tlogfs::Pond::Open(ctx.global.pond_dir, options);
 }
 
@@ -56,6 +65,10 @@ Status RunWrite(Context& ctx, const std::function<Status(tinyfs::FS&, tlogfs::Po
   }
   // Damage is judged by Begin(), which refuses to write over any: opening
   // must not also warn about it.
+  if (ctx.global.pond_dir.find("://") != std::string::npos) {
+    return Status::InvalidArgument(
+        "a pond read from a remote is read-only here (pond restore makes a copy to write to)");
+  }
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx, /*allow_damage=*/true));
   std::ifstream follows(FollowerMarker(ctx.global.pond_dir));
   if (std::string url; follows && std::getline(follows, url)) {

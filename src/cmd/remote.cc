@@ -107,9 +107,9 @@ Status RemoteAdd(Context& ctx, const RemoteSpec& spec) {
     return UsageError(ctx, "a remote's name is letters, digits, '-' and '_', not '" +
                                EscapeControl(spec.name) + "'");
   }
-  // The URL must name a store we can open (the folder need not exist yet).
-  auto store = remote::OpenRemoteStore(spec.url, OptionsOf(spec), /*create=*/false);
-  if (!store.ok() && !store.status().IsNotFound()) return store.status();
+  // The URL must be one we can use (the place need not exist yet, and the
+  // credentials may come later).
+  RETURN_IF_ERROR(remote::CheckRemoteUrl(spec.url));
   return RunWrite(ctx, [&](tinyfs::FS& fs, tlogfs::Pond&) -> Status {
     RETURN_IF_ERROR(fs.Mkdir(kRemotesDir, /*parents=*/true).status());
     std::string path = std::string(kRemotesDir) + "/" + spec.name;

@@ -1,5 +1,6 @@
 #include "remote/replicate.h"
 
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -84,29 +85,46 @@ Status CopyObject(ObjectStore& from, ObjectStore& to, const std::string& key,
 
 }  // namespace
 
-Result<std::unique_ptr<ObjectStore>> OpenRemoteStore(const std::string& url,
-                                                     const RemoteOptions& options, bool create) {
+Status CheckRemoteUrl(const std::string& url) {
   if (url.rfind("file://", 0) == 0) {
     ASSIGN_OR_RETURN(std::string path, PercentDecode(url.substr(7)));
     if (path.empty() || path[0] != '/') {
       return Status::InvalidArgument("a file:// remote needs an absolute path (file:///dir), not '" +
                                      EscapeControl(url) + "'");
     }
+    return Status::OK();
+  }
+  if (url.rfind("s3://", 0) == 0) return ParseS3Url(url).status();
+  return Status::InvalidArgument("'" + EscapeControl(url) +
+                                 "' is not a remote URL (file:///dir or s3://bucket/prefix)");
+}
+
+Result<std::unique_ptr<ObjectStore>> OpenRemoteStore(const std::string& url,
+                                                     const RemoteOptions& options, bool create) {
+  RETURN_IF_ERROR(CheckRemoteUrl(url));
+  if (url.rfind("file://", 0) == 0) {
+    ASSIGN_OR_RETURN(std::string path, PercentDecode(url.substr(7)));
     auto store = OpenLocalStore(path, create);
     if (store.status().IsNotFound()) {
       return Status::NotFound("there is no remote at " + EscapeControl(url));
     }
     return store;
   }
-  if (url.rfind("s3://", 0) == 0) {
-    ASSIGN_OR_RETURN(S3Location location, ParseS3Url(url));
-    location.endpoint = options.endpoint;
-    if (!options.region.empty()) location.region = options.region;
-    ASSIGN_OR_RETURN(Credentials credentials, CredentialsFromEnvironment());
-    return OpenS3Store(location, credentials);
-  }
-  return Status::InvalidArgument("'" + EscapeControl(url) +
-                                 "' is not a remote URL (file:///dir or s3://bucket/prefix)");
+  ASSIGN_OR_RETURN(S3Location location, ParseS3Url(url));
+  // As the AWS tools do, the environment can name the service and region.
+  auto env = [](const char* a, const char* b) -> std::string {
+    for (const char* name : {a, b}) {
+      if (const char* v = std::getenv(name); v && *v) return v;
+    }
+    return "";
+  };
+  location.endpoint =
+      options.endpoint.empty() ? env("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL") : options.endpoint;
+  std::string region = options.region.empty() ? env("AWS_REGION", "AWS_DEFAULT_REGION")
+                                              : options.region;
+  if (!region.empty()) location.region = region;
+  ASSIGN_OR_RETURN(Credentials credentials, CredentialsFromEnvironment());
+  return OpenS3Store(location, credentials);
 }
 
 Result<CopyReport> Replicate(ObjectStore& from, ObjectStore& to, delta::LazyParquetEngine& engine,

@@ -31,9 +31,14 @@ struct RemoteOptions {
   std::string region;    // s3:// only
 };
 
+// OK when `url` is a remote URL we can use (file:///absolute/folder or
+// s3://bucket[/prefix]); InvalidArgument, in one sentence, otherwise.
+Status CheckRemoteUrl(const std::string& url);
+
 // The store a remote URL names: file:///absolute/folder. With `create`, a
-// missing folder is made (a first push); without, it is NotFound. Other
-// schemes are NotSupported, in one sentence.
+// missing folder is made (a first push); without, it is NotFound. For s3://,
+// an empty endpoint or region comes from AWS_ENDPOINT_URL_S3 /
+// AWS_ENDPOINT_URL and AWS_REGION / AWS_DEFAULT_REGION, as the AWS tools do.
 Result<std::unique_ptr<ObjectStore>> OpenRemoteStore(const std::string& url,
                                                      const RemoteOptions& options, bool create);
 

@@ -4,6 +4,7 @@
 // writes, listings, multipart); the AWS SDK for JavaScript reads back.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "e2e/node_server.h"
@@ -156,6 +157,55 @@ TEST_F(S3Remotes, RetriesSlowDownAndMultipartOnS3rver) {
   EXPECT_EQ(RunPond({"cat", "/d/big.bin"}, "POND=" + ShellQuote(restored)).out, big);
   EXPECT_TRUE(Ok(S3({"verify", "s3://plain/p", "--endpoint", s3rver.endpoint(), "--deep"}, "",
                     kS3rverKeys)));
+}
+
+// A pond read straight from the remote answers as the pond does, fetching
+// each file once into the cache, and refuses writes.
+TEST_F(S3Remotes, APondReadFromTheRemote) {
+  NodeServer server("strict_s3.js",
+                    {"--bucket", "ponds", "--access-key", "AKTEST", "--secret", "secret-key"});
+  ASSERT_TRUE(server.ok());
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/d"})));
+  Write(0, 4);
+  ASSERT_TRUE(Ok(Pond({"copy", "host+series://" + HostParquet("t.parquet", Hourly(kJan1, 30, 5)),
+                       "/d/t.series"})));
+  ASSERT_TRUE(Ok(S3({"push", "s3://ponds/p", "--endpoint", server.endpoint()})));
+  std::string cache = dir_.path() + "/xdg";
+  std::string env = kKeys + " AWS_ENDPOINT_URL=" + server.endpoint() + " XDG_CACHE_HOME=" + cache;
+  auto remote = [&](const Strings& args) {
+    Strings all = {"--pond", "s3://ponds/p"};
+    all.insert(all.end(), args.begin(), args.end());
+    return RunPond(all, env);
+  };
+  const std::vector<Strings> reads = {
+      {"list", "-l", "/**"},
+      {"cat", "/d/f3"},
+      {"log"},
+      {"describe", "/d/t.series"},
+      {"query", "SELECT count(*), avg(temp) FROM '/d/t.series'"},
+      {"cat", "/d/t.series", "--format", "csv"}};
+  for (const Strings& args : reads) {
+    PondRun r = remote(args);
+    EXPECT_TRUE(Ok(r)) << args[0];
+    EXPECT_EQ(r.out, Out(args)) << args[0];
+  }
+  // Every object read is in the cache, fetched once: reading again leaves
+  // the copies as they were.
+  std::map<std::string, std::filesystem::file_time_type> copies;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(cache)) {
+    if (e.is_regular_file() && e.path().string().find("/objects/") != std::string::npos) {
+      copies[e.path().string()] = e.last_write_time();
+    }
+  }
+  EXPECT_GE(copies.size(), 8u);
+  for (const Strings& args : reads) EXPECT_TRUE(Ok(remote(args)));
+  for (const auto& [path, time] : copies) EXPECT_EQ(std::filesystem::last_write_time(path), time);
+  EXPECT_TRUE(Fails(remote({"mkdir", "/x"}), 1, "read-only here"));
+  // file:// remotes read the same way.
+  ASSERT_TRUE(Ok(Pond({"push", remote_})));
+  PondRun local = RunPond({"--pond", remote_, "cat", "/d/f3"}, "XDG_CACHE_HOME=" + cache);
+  EXPECT_TRUE(Ok(local));
+  EXPECT_EQ(local.out, Out({"cat", "/d/f3"}));
 }
 
 }  // namespace
