@@ -172,5 +172,25 @@ TEST_F(Remotes, AFollowerPullsAndIsReadOnly) {
   EXPECT_EQ(Everything(follower), Everything(pond_));
 }
 
+// A push killed at any moment leaves a remote the next push finishes.
+TEST_F(Remotes, PushKilledAtAnyMomentIsFinishedByTheNext) {
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/d"})));
+  Write(0, 12);
+  std::string big(24u << 20, 'x');
+  for (size_t i = 0; i < big.size(); i += 512) big[i] = static_cast<char>(i >> 9);
+  ASSERT_TRUE(Ok(Pond({"copy", Host("big", big), "/d/big"})));
+  for (int delay_ms : {5, 30, 60, 90, 120, 150}) {
+    std::string target = remote_ + std::to_string(delay_ms);
+    std::string cmd = "POND=" + ShellQuote(pond_) + " " + ShellQuote(POND_BINARY) + " push " +
+                      target + " >/dev/null 2>&1 & pid=$!; sleep " +
+                      std::to_string(delay_ms / 1000.0) + "; kill -9 $pid 2>/dev/null; wait $pid";
+    (void)std::system(cmd.c_str());
+    PondRun again = Pond({"push", target});
+    EXPECT_TRUE(Ok(again)) << delay_ms;
+    EXPECT_TRUE(Ok(Pond({"verify", target, "--deep"}))) << delay_ms;
+    EXPECT_EQ(Out({"push", target}), target + " is up to date\n");
+  }
+}
+
 }  // namespace
 }  // namespace pond::testing
