@@ -11,6 +11,7 @@
 #include "cmd/commands.h"
 #include "cmd/common.h"
 #include "cmd/remotes.h"
+#include "factory/config.h"
 #include "remote/replicate.h"
 #include "util/text.h"
 
@@ -33,6 +34,9 @@ std::string RemoteJson(const RemoteSpec& r) {
   if (!r.endpoint.empty()) j["endpoint"] = r.endpoint;
   if (!r.region.empty()) j["region"] = r.region;
   j["push_after_commit"] = r.push_after_commit;
+  if (!r.access_key_id.empty()) j["access_key_id"] = r.access_key_id;
+  if (!r.secret_access_key.empty()) j["secret_access_key"] = r.secret_access_key;
+  if (!r.session_token.empty()) j["session_token"] = r.session_token;
   return j.dump(2) + "\n";
 }
 
@@ -48,10 +52,37 @@ Result<RemoteSpec> ParseRemote(const std::string& name, const std::string& text)
   if (j.contains("endpoint") && j["endpoint"].is_string()) r.endpoint = j["endpoint"];
   if (j.contains("region") && j["region"].is_string()) r.region = j["region"];
   r.push_after_commit = j.value("push_after_commit", false);
+  for (auto [field, key] : {std::pair{&r.access_key_id, "access_key_id"},
+                            std::pair{&r.secret_access_key, "secret_access_key"},
+                            std::pair{&r.session_token, "session_token"}}) {
+    if (j.contains(key) && j[key].is_string()) *field = j[key];
+  }
   return r;
 }
 
-remote::RemoteOptions OptionsOf(const RemoteSpec& r) { return {r.endpoint, r.region}; }
+// A credential reference must be exactly ${env:NAME}: the secret itself
+// never enters the pond's log.
+bool IsEnvReference(const std::string& text) {
+  if (text.size() < 8 || text.rfind("${env:", 0) != 0 || text.back() != '}') return false;
+  for (size_t i = 6; i + 1 < text.size(); ++i) {
+    char c = text[i];
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return true;
+}
+
+Result<remote::RemoteOptions> OptionsOf(const RemoteSpec& r) {
+  remote::RemoteOptions options{r.endpoint, r.region, std::nullopt};
+  if (r.access_key_id.empty() && r.secret_access_key.empty()) return options;
+  remote::Credentials c;
+  ASSIGN_OR_RETURN(c.access_key_id, factory::ExpandEnv(r.access_key_id));
+  ASSIGN_OR_RETURN(c.secret_access_key, factory::ExpandEnv(r.secret_access_key));
+  if (!r.session_token.empty()) {
+    ASSIGN_OR_RETURN(c.session_token, factory::ExpandEnv(r.session_token));
+  }
+  options.credentials = std::move(c);
+  return options;
+}
 
 // The remote `arg` names: a URL, a remote's name, or (when empty) the only
 // remote the pond has.
@@ -110,6 +141,14 @@ Status RemoteAdd(Context& ctx, const RemoteSpec& spec) {
   // The URL must be one we can use (the place need not exist yet, and the
   // credentials may come later).
   RETURN_IF_ERROR(remote::CheckRemoteUrl(spec.url));
+  for (const std::string* ref : {&spec.access_key_id, &spec.secret_access_key, &spec.session_token}) {
+    if (!ref->empty() && !IsEnvReference(*ref)) {
+      return UsageError(ctx, "credentials are given as ${env:VARIABLE}, never as the secret itself");
+    }
+  }
+  if (spec.access_key_id.empty() != spec.secret_access_key.empty()) {
+    return UsageError(ctx, "--access-key-id and --secret-access-key go together");
+  }
   return RunWrite(ctx, [&](tinyfs::FS& fs, tlogfs::Pond&) -> Status {
     RETURN_IF_ERROR(fs.Mkdir(kRemotesDir, /*parents=*/true).status());
     std::string path = std::string(kRemotesDir) + "/" + spec.name;
@@ -163,7 +202,8 @@ Status RunPull(Context& ctx, const std::string& arg, const RemoteSpec& given) {
     tinyfs::FS fs(*pond);
     ASSIGN_OR_RETURN(r, ChooseRemote(ctx, fs, arg, given));
   }
-  ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(r.url, OptionsOf(r), false));
+  ASSIGN_OR_RETURN(remote::RemoteOptions opts, OptionsOf(r));
+  ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(r.url, opts, false));
   // The writer lock, so that no local command commits meanwhile.
   RETURN_IF_ERROR(pond->Begin(ctx.command_line));
   delta::LazyParquetEngine engine;
@@ -195,7 +235,8 @@ Status RunRestore(Context& ctx, const std::string& url, const std::string& dir,
   }
   RemoteSpec r = given;
   r.url = url;
-  ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(url, OptionsOf(r), false));
+  ASSIGN_OR_RETURN(remote::RemoteOptions opts, OptionsOf(r));
+  ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(url, opts, false));
   std::optional<int64_t> up_to;
   if (as_of) {
     ASSIGN_OR_RETURN(up_to, remote::VersionOfTxn(*store, *as_of));
@@ -235,7 +276,8 @@ Status RunVerify(Context& ctx, const std::string& arg, bool deep, const RemoteSp
     tinyfs::FS fs(*pond);
     ASSIGN_OR_RETURN(r, ChooseRemote(ctx, fs, arg, given));
   }
-  ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(r.url, OptionsOf(r), false));
+  ASSIGN_OR_RETURN(remote::RemoteOptions opts, OptionsOf(r));
+  ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(r.url, opts, false));
   delta::LazyParquetEngine engine;
   ASSIGN_OR_RETURN(remote::VerifyReport report,
                    remote::Verify(*store, &pond->store(), engine, deep));
@@ -271,7 +313,8 @@ Result<std::vector<RemoteSpec>> ListRemotes(tinyfs::FS& fs) {
 }
 
 Status PushTo(Context& ctx, tlogfs::Pond& pond, const RemoteSpec& r) {
-  ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(r.url, OptionsOf(r), /*create=*/true));
+  ASSIGN_OR_RETURN(remote::RemoteOptions opts, OptionsOf(r));
+  ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(r.url, opts, /*create=*/true));
   delta::LazyParquetEngine engine;
   auto report = remote::Replicate(pond.store(), *store, engine, std::nullopt, ProgressBar());
   if (!report.ok()) {
@@ -302,6 +345,12 @@ void AddRemoteCommands(CLI::App& app, Context& ctx) {
   add_cmd->add_option("--region", add->region, "the S3 region");
   add_cmd->add_flag("--push-after-commit", add->push_after_commit,
                     "push after every command that commits");
+  add_cmd->add_option("--access-key-id", add->access_key_id,
+                      "where the S3 access key is: ${env:VARIABLE} (default AWS_ACCESS_KEY_ID)");
+  add_cmd->add_option("--secret-access-key", add->secret_access_key,
+                      "where the S3 secret is: ${env:VARIABLE} (default AWS_SECRET_ACCESS_KEY)");
+  add_cmd->add_option("--session-token", add->session_token,
+                      "where an S3 session token is: ${env:VARIABLE}");
   add_cmd->callback([&ctx, add] {
     ctx.ran = true;
     ctx.status = RemoteAdd(ctx, *add);

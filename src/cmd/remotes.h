@@ -20,6 +20,11 @@ struct RemoteSpec {
   std::string endpoint;
   std::string region;
   bool push_after_commit = false;
+  // References to where the credentials are, never the secrets: "${env:VAR}"
+  // (empty: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN).
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;
 };
 
 // Every remote the pond names, by name.

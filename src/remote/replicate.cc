@@ -123,6 +123,7 @@ Result<std::unique_ptr<ObjectStore>> OpenRemoteStore(const std::string& url,
   std::string region = options.region.empty() ? env("AWS_REGION", "AWS_DEFAULT_REGION")
                                               : options.region;
   if (!region.empty()) location.region = region;
+  if (options.credentials) return OpenS3Store(location, *options.credentials);
   ASSIGN_OR_RETURN(Credentials credentials, CredentialsFromEnvironment());
   return OpenS3Store(location, credentials);
 }

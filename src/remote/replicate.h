@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "delta/snapshot.h"
+#include "remote/sigv4.h"
 #include "storage/object_store.h"
 #include "util/status.h"
 
@@ -29,6 +30,9 @@ namespace pond::remote {
 struct RemoteOptions {
   std::string endpoint;  // s3:// only
   std::string region;    // s3:// only
+  // s3:// only: when absent, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+  // AWS_SESSION_TOKEN.
+  std::optional<Credentials> credentials;
 };
 
 // OK when `url` is a remote URL we can use (file:///absolute/folder or

@@ -152,10 +152,8 @@ std::string AmzDate() {
 
 // An S3 error document's code and message, if the body is one.
 std::pair<std::string, std::string> ErrorOf(const std::string& body) {
-  pugi::xml_document doc;
-  if (!doc.load_buffer(body.data(), body.size())) return {};
-  pugi::xml_node error = doc.child("Error");
-  return {error.child_value("Code"), error.child_value("Message")};
+  S3Error e = ParseS3Error(body);
+  return {e.code, e.message};
 }
 
 int64_t ParseHttpDate(const std::string& text) {
@@ -163,6 +161,17 @@ int64_t ParseHttpDate(const std::string& text) {
   if (!strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S", &tm)) return 0;
   return static_cast<int64_t>(timegm(&tm)) * 1000;
 }
+
+}  // namespace
+
+S3Error ParseS3Error(const std::string& body) {
+  pugi::xml_document doc;
+  if (body.empty() || !doc.load_buffer(body.data(), body.size())) return {};
+  pugi::xml_node error = doc.child("Error");
+  return {error.child_value("Code"), error.child_value("Message")};
+}
+
+namespace {
 
 int64_t ParseIsoDate(const std::string& text) {
   std::tm tm{};
@@ -272,24 +281,15 @@ class S3Store final : public ObjectStore {
       if (!token.empty()) query.emplace_back("continuation-token", token);
       ASSIGN_OR_RETURN(Response r, Call("GET", base_ + "/", query, {}, {}, kEmptySha256));
       if (r.status != 200) return Failure(r, "LIST", prefix.empty() ? "/" : prefix);
-      pugi::xml_document doc;
-      if (!doc.load_buffer(r.body.data(), r.body.size())) {
-        return Status::IOError("the S3 service sent a listing that is not XML");
-      }
-      pugi::xml_node result = doc.child("ListBucketResult");
-      for (pugi::xml_node c : result.children("Contents")) {
-        std::string key = c.child_value("Key");
-        if (key.rfind(root, 0) != 0) continue;
-        key = key.substr(root.size());
-        if (!ValidateKey(key).ok()) continue;  // not one of ours
-        ObjectInfo info;
-        info.key = key;
-        info.size = std::strtoull(c.child_value("Size"), nullptr, 10);
-        info.modified_millis = ParseIsoDate(c.child_value("LastModified"));
+      ASSIGN_OR_RETURN(S3ListPage page, ParseS3ListPage(r.body));
+      for (ObjectInfo& info : page.objects) {
+        if (info.key.rfind(root, 0) != 0) continue;
+        info.key = info.key.substr(root.size());
+        if (!ValidateKey(info.key).ok()) continue;  // not one of ours
         out.push_back(std::move(info));
       }
-      if (std::string(result.child_value("IsTruncated")) != "true") break;
-      token = result.child_value("NextContinuationToken");
+      if (!page.truncated) break;
+      token = page.next_token;
       if (token.empty()) return Status::IOError("the S3 listing was cut short without a token");
     }
     std::sort(out.begin(), out.end(),
@@ -553,6 +553,24 @@ Status S3WriteStream::CommitAs(const std::string& key) {
 }
 
 }  // namespace
+
+Result<S3ListPage> ParseS3ListPage(const std::string& body) {
+  pugi::xml_document doc;
+  pugi::xml_node result;
+  if (doc.load_buffer(body.data(), body.size())) result = doc.child("ListBucketResult");
+  if (!result) return Status::IOError("the S3 service sent a listing that is not one");
+  S3ListPage page;
+  for (pugi::xml_node c : result.children("Contents")) {
+    ObjectInfo info;
+    info.key = c.child_value("Key");
+    info.size = std::strtoull(c.child_value("Size"), nullptr, 10);
+    info.modified_millis = ParseIsoDate(c.child_value("LastModified"));
+    page.objects.push_back(std::move(info));
+  }
+  page.truncated = std::string(result.child_value("IsTruncated")) == "true";
+  page.next_token = result.child_value("NextContinuationToken");
+  return page;
+}
 
 Result<S3Location> ParseS3Url(const std::string& url) {
   if (url.rfind("s3://", 0) != 0) {

@@ -17,6 +17,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "remote/sigv4.h"
 #include "storage/object_store.h"
@@ -35,6 +36,21 @@ Result<S3Location> ParseS3Url(const std::string& url);
 
 // Credentials from the environment; InvalidArgument naming what is missing.
 Result<Credentials> CredentialsFromEnvironment();
+
+// What S3 answers, parsed (exposed for tests).
+struct S3Error {
+  std::string code;     // "NoSuchKey"; empty when the body is no error document
+  std::string message;
+};
+S3Error ParseS3Error(const std::string& body);
+
+struct S3ListPage {
+  std::vector<ObjectInfo> objects;  // full object keys, as listed
+  bool truncated = false;
+  std::string next_token;
+};
+// A ListObjectsV2 result; IOError when the body is not one.
+Result<S3ListPage> ParseS3ListPage(const std::string& body);
 
 Result<std::unique_ptr<ObjectStore>> OpenS3Store(const S3Location& location,
                                                  const Credentials& credentials);

@@ -208,5 +208,41 @@ TEST_F(S3Remotes, APondReadFromTheRemote) {
   EXPECT_EQ(local.out, Out({"cat", "/d/f3"}));
 }
 
+// Credentials named in the remote's settings as ${env:VAR} (never the
+// secret), listings in many pages, and a push after commit that fails warns.
+TEST_F(S3Remotes, EnvReferencesPagesAndWarnings) {
+  NodeServer server("strict_s3.js", {"--bucket", "ponds", "--access-key", "AKTEST", "--secret",
+                                     "secret-key", "--max-keys", "3"});
+  ASSERT_TRUE(server.ok());
+  EXPECT_TRUE(Fails(Pond({"remote", "add", "c", "s3://ponds/q", "--access-key-id", "AKTEST",
+                          "--secret-access-key", "secret-key"}),
+                    2, "${env:VARIABLE}"));
+  ASSERT_TRUE(Ok(Pond({"remote", "add", "c", "s3://ponds/q", "--endpoint", server.endpoint(),
+                       "--access-key-id", "${env:FIELD_ID}", "--secret-access-key",
+                       "${env:FIELD_SECRET}"})));
+  std::string stored = Out({"cat", "/system/remotes/c"});
+  EXPECT_NE(stored.find("${env:FIELD_SECRET}"), std::string::npos);
+  EXPECT_EQ(stored.find("secret-key"), std::string::npos);
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/d"})));
+  Write(0, 5);
+  const std::string env = "FIELD_ID=AKTEST FIELD_SECRET=secret-key";
+  PondRun pushed = Pond({"push"}, env);
+  ASSERT_TRUE(Ok(pushed));
+  EXPECT_TRUE(Fails(Pond({"push"}), 1, "FIELD_ID"));  // the variable is not set
+  // Every listing came in pages of three keys.
+  EXPECT_TRUE(Ok(Pond({"verify", "--deep"}, env)));
+  EXPECT_EQ(Out({"push"}, env), "c is up to date\n");
+  // A remote that wants every commit but cannot be reached: the command
+  // succeeds and says so.
+  PondRun added = Pond({"remote", "add", "gone", "s3://ponds/z", "--endpoint",
+                        "http://127.0.0.1:9", "--push-after-commit"},
+                       env);
+  EXPECT_EQ(added.exit_code, 0);  // committed; its own push warned
+  PondRun w = Pond({"mkdir", "/after"}, env + " AWS_ACCESS_KEY_ID=a AWS_SECRET_ACCESS_KEY=b");
+  EXPECT_EQ(w.exit_code, 0);
+  EXPECT_NE(w.err.find("pond: warning: cannot push to gone: "), std::string::npos) << w.err;
+  EXPECT_TRUE(Ok(Pond({"list", "/after"})));
+}
+
 }  // namespace
 }  // namespace pond::testing

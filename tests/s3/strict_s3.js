@@ -3,7 +3,7 @@
 // (its own implementation, independent of DuckPond's) and honours
 // If-None-Match: * on PUT and on completing a multipart upload.
 //
-//   node strict_s3.js --bucket B --access-key K --secret S [--port 0] [--fail-puts N]
+//   node strict_s3.js --bucket B --access-key K --secret S [--port 0] [--fail-puts N] [--max-keys N]
 //
 // Prints "PORT <n>" once listening on 127.0.0.1. --fail-puts N answers the
 // first N PUTs with 503 SlowDown (to test retries).
@@ -17,6 +17,7 @@ const bucket = args.bucket;
 const accessKey = args['access-key'];
 const secret = args.secret;
 let failPuts = Number(args['fail-puts'] || 0);
+const pageSize = Number(args['max-keys'] || 1000);  // --max-keys N: short listing pages
 
 const objects = new Map();  // key -> {body: Buffer, modified: Date, etag}
 const uploads = new Map();  // uploadId -> {key, parts: Map<number, Buffer>}
@@ -83,7 +84,7 @@ function checkSignature(req, rawPath, query, body) {
 function listV2(res, query) {
   const get = (name) => (query.find(([k]) => k === name) || [])[1];
   const prefix = get('prefix') || '';
-  const max = Math.min(Number(get('max-keys') || 1000), 1000);
+  const max = Math.min(Number(get('max-keys') || 1000), pageSize);
   const after = get('continuation-token') ? Buffer.from(get('continuation-token'), 'base64').toString() : '';
   const keys = [...objects.keys()].filter((k) => k.startsWith(prefix) && k > after).sort();
   const page = keys.slice(0, max);
