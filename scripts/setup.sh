@@ -9,7 +9,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 
 packages=(build-essential cmake g++ git pkg-config googletest libgtest-dev libgmock-dev
   libbenchmark-dev libfmt-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev
-  libsqlite3-dev libsimdjson-dev libcurl4-openssl-dev libpugixml-dev rsync nodejs npm)
+  libsqlite3-dev libsimdjson-dev libcurl4-openssl-dev libpugixml-dev libcmark-dev rsync nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -52,6 +52,15 @@ if [ ! -f "$stamp" ]; then
   cp "$tmp"/x-duckdb-node-bindings-linux-x64-1.4.4-r.4.tgz/package/LICENSE "$duck/LICENSE"
   touch "$stamp"
   echo "setup: DuckDB 1.4.4 installed in $duck" >&2
+fi
+
+# The site generator's vendored libraries (uPlot, hyparquet), embedded into
+# pond at build time, pinned in src/factory/site/package-lock.json.
+vendor="$root/src/factory/site"
+if [ ! -f "$vendor/node_modules/.installed" ] || [ "$vendor/package-lock.json" -nt "$vendor/node_modules/.installed" ]; then
+  (cd "$vendor" && npm ci --no-audit --no-fund --silent)
+  touch "$vendor/node_modules/.installed"
+  echo "setup: site libraries installed in $vendor/node_modules" >&2
 fi
 
 # The S3 test servers and the third-party client (s3rver, @aws-sdk/client-s3),

@@ -1,5 +1,6 @@
 #include "factory/nodes.h"
 
+#include "tinyfs/path.h"
 #include "util/text.h"
 
 namespace pond::factory {
@@ -26,7 +27,9 @@ Result<NodeOutcome> WriteFactoryNode(tinyfs::FS& fs, const Factory& factory,
   tinyfs::VersionMeta meta;
   meta.factory = std::string(factory.name());
   tinyfs::EntryType type = EntryTypeFor(factory.makes());
-  ASSIGN_OR_RETURN(std::optional<tinyfs::Node> existing, fs.TryResolve(path, false));
+  auto found = fs.TryResolve(path, false);
+  if (!found.ok() && !found.status().IsNotFound()) return found.status();
+  std::optional<tinyfs::Node> existing = found.ok() ? *found : std::nullopt;  // no parent: none
   NodeOutcome outcome = NodeOutcome::kCreated;
   if (existing) {
     if (!overwrite) {
@@ -51,6 +54,14 @@ Result<NodeOutcome> WriteFactoryNode(tinyfs::FS& fs, const Factory& factory,
                                      tinyfs::EntryTypeName(type) + " (remove it first)");
     }
     outcome = NodeOutcome::kUpdated;
+  }
+  if (outcome == NodeOutcome::kCreated) {
+    // Config nodes live in folders such as /system/etc that may not exist yet.
+    std::vector<std::string> parts = tinyfs::SplitPath(path);
+    if (parts.size() > 1) {
+      parts.pop_back();
+      RETURN_IF_ERROR(fs.Mkdir(tinyfs::JoinPath(parts), /*parents=*/true).status());
+    }
   }
   RETURN_IF_ERROR(fs.WriteFile(path, type, tinyfs::InlineContent(raw_config), meta).status());
   return outcome;

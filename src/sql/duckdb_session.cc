@@ -416,6 +416,14 @@ class DuckDbSession final : public SqlSession {
     return st;
   }
 
+  Status SetParquetCompression(const std::string& codec) override {
+    if (codec != "zstd" && codec != "snappy" && codec != "uncompressed") {
+      return Status::InvalidArgument("'" + codec + "' is not a Parquet codec pond writes");
+    }
+    codec_ = codec;
+    return Status::OK();
+  }
+
   Status QueryToPartitionedParquet(const std::string& sql, const std::string& dest_dir,
                                    const std::vector<std::string>& partition_by) override {
     if (!locked_) return Status::Internal("LockDown() must come before QueryToParquet()");
@@ -426,7 +434,7 @@ class DuckDbSession final : public SqlSession {
         columns += (columns.empty() ? "" : ", ") + SqlIdentifier(c);
       }
       Status st = Exec("COPY (" + sql + ") TO " + SqlString(dest_dir) +
-                       " (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (" + columns +
+                       " (FORMAT parquet, COMPRESSION " + codec_ + ", PARTITION_BY (" + columns +
                        "), OVERWRITE_OR_IGNORE)");
       if (!st.ok() && !scan_->error.ok()) return scan_->error;
       return st;
@@ -438,7 +446,8 @@ class DuckDbSession final : public SqlSession {
     return parquet_internal::Guard(StatusCode::kInvalidArgument, "cannot write " + dest, [&] {
       duckdb::DBConfig::GetConfig(*database_->db->instance).AddAllowedPath(dest);
       Status st =
-          Exec("COPY (" + sql + ") TO " + SqlString(dest) + " (FORMAT parquet, COMPRESSION zstd)");
+          Exec("COPY (" + sql + ") TO " + SqlString(dest) + " (FORMAT parquet, COMPRESSION " +
+               codec_ + ")");
       if (!st.ok() && !scan_->error.ok()) return scan_->error;
       return st;
     });
@@ -547,6 +556,7 @@ class DuckDbSession final : public SqlSession {
   std::unique_ptr<duckdb::Connection> con_;
   std::unique_ptr<PondScanData> scan_;
   bool locked_ = false;
+  std::string codec_ = "zstd";
 };
 
 Result<std::unique_ptr<SqlSession>> NewSession(std::shared_ptr<Database> database) {

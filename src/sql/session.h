@@ -105,6 +105,9 @@ class SqlSession {
   // not allowed; the resolver's own error when it failed; IOError when `out`
   // cannot be written.
   virtual Status Query(const std::string& sql, OutputFormat format, std::ostream& out) = 0;
+  // The codec of the Parquet files written from now on: "zstd" (the
+  // default), "snappy" (what browsers' readers decode) or "uncompressed".
+  virtual Status SetParquetCompression(const std::string& codec) = 0;
   // Writes the result of the query `sql` (ours, not a user's) to host file
   // `dest` as one Parquet file. REQUIRES: after LockDown().
   virtual Status QueryToParquet(const std::string& sql, const std::string& dest) = 0;
