@@ -48,8 +48,16 @@ Result<std::unique_ptr<tlogfs::Pond>> OpenPond(Context& ctx, bool allow_damage) 
     // A pond read straight from a remote, through a local cache.
     const std::string& url = ctx.global.pond_dir;
     ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(url, {}, /*create=*/false));
-    ASSIGN_OR_RETURN(std::string folder, remote::RemoteCacheFolder(url));
-    return tlogfs::Pond::OpenOn(remote::NewCachedStore(std::move(store), folder), folder, options);
+    const char* endpoint = std::getenv("AWS_ENDPOINT_URL_S3");
+    if (!endpoint || !*endpoint) endpoint = std::getenv("AWS_ENDPOINT_URL");
+    ASSIGN_OR_RETURN(std::string folder,
+                     remote::RemoteCacheFolder(url + "\n" + (endpoint ? endpoint : "")));
+    ASSIGN_OR_RETURN(auto cached, remote::NewCachedStore(std::move(store), folder));
+    auto pond = tlogfs::Pond::OpenOn(std::move(cached), folder, options);
+    if (pond.status().IsNotFound() && pond.status().message().find("no pond in") != std::string::npos) {
+      return Status::NotFound("there is no pond at " + EscapeControl(url));
+    }
+    return pond;
   }
   return tlogfs::Pond::Open(ctx.global.pond_dir, options);
 }
@@ -70,10 +78,15 @@ Status RunWrite(Context& ctx, const std::function<Status(tinyfs::FS&, tlogfs::Po
         "a pond read from a remote is read-only here (pond restore makes a copy to write to)");
   }
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx, /*allow_damage=*/true));
-  std::ifstream follows(FollowerMarker(ctx.global.pond_dir));
-  if (std::string url; follows && std::getline(follows, url)) {
-    return Status::InvalidArgument("this pond follows " + EscapeControl(url) +
-                                   " and is read-only here (pond pull brings it up to date)");
+  if (std::ifstream follows(FollowerMarker(ctx.global.pond_dir)); follows) {
+    std::stringstream text;
+    text << follows.rdbuf();
+    auto j = nlohmann::json::parse(text.str(), nullptr, false);
+    std::string url = j.is_object() && j["url"].is_string() ? j["url"].get<std::string>() : "?";
+    return Status::InvalidArgument(
+        "this pond follows " + EscapeControl(url) +
+        " and is read-only here (pond pull brings it up to date; removing " +
+        FollowerMarker(ctx.global.pond_dir) + " makes it a pond of its own)");
   }
   RETURN_IF_ERROR(pond->Begin(ctx.command_line));
   tinyfs::FS fs(*pond);
@@ -87,7 +100,10 @@ Status RunWrite(Context& ctx, const std::function<Status(tinyfs::FS&, tlogfs::Po
   // Remotes that want every commit get it now; a failed push warns and the
   // next push catches up: the command itself succeeded.
   auto remotes = ListRemotes(fs);
-  if (!remotes.ok()) return Status::OK();
+  if (!remotes.ok()) {
+    *ctx.err << "pond: warning: no push after commit: " << remotes.status().message() << "\n";
+    return Status::OK();
+  }
   for (const RemoteSpec& r : *remotes) {
     if (!r.push_after_commit) continue;
     std::ostringstream quiet;

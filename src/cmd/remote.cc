@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cmd/commands.h"
 #include "cmd/common.h"
@@ -14,6 +15,7 @@
 #include "factory/config.h"
 #include "remote/replicate.h"
 #include "util/text.h"
+#include "util/url.h"
 
 namespace pond {
 namespace {
@@ -21,7 +23,9 @@ namespace {
 namespace hostfs = std::filesystem;
 
 bool ValidRemoteName(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
+  if (name.empty() || name.size() > 64 || !std::isalnum(static_cast<unsigned char>(name[0]))) {
+    return false;
+  }
   for (char c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
   }
@@ -42,20 +46,25 @@ std::string RemoteJson(const RemoteSpec& r) {
 
 Result<RemoteSpec> ParseRemote(const std::string& name, const std::string& text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
-  if (!j.is_object() || !j["url"].is_string()) {
+  auto bad = [&] {
     return Status::Corruption("remote '" + name + "' (" + std::string(kRemotesDir) + "/" + name +
-                              ") is not a remote's settings");
-  }
+                              ") does not hold a remote's settings");
+  };
+  if (!j.is_object() || !j.contains("url") || !j["url"].is_string()) return bad();
   RemoteSpec r;
   r.name = name;
   r.url = j["url"].get<std::string>();
-  if (j.contains("endpoint") && j["endpoint"].is_string()) r.endpoint = j["endpoint"];
-  if (j.contains("region") && j["region"].is_string()) r.region = j["region"];
-  r.push_after_commit = j.value("push_after_commit", false);
-  for (auto [field, key] : {std::pair{&r.access_key_id, "access_key_id"},
+  for (auto [field, key] : {std::pair{&r.endpoint, "endpoint"}, std::pair{&r.region, "region"},
+                            std::pair{&r.access_key_id, "access_key_id"},
                             std::pair{&r.secret_access_key, "secret_access_key"},
                             std::pair{&r.session_token, "session_token"}}) {
-    if (j.contains(key) && j[key].is_string()) *field = j[key];
+    if (!j.contains(key)) continue;
+    if (!j[key].is_string()) return bad();
+    *field = j[key].get<std::string>();
+  }
+  if (j.contains("push_after_commit")) {
+    if (!j["push_after_commit"].is_boolean()) return bad();
+    r.push_after_commit = j["push_after_commit"].get<bool>();
   }
   return r;
 }
@@ -135,7 +144,7 @@ std::string Describe(const RemoteSpec& r) { return r.name.empty() ? r.url : r.na
 
 Status RemoteAdd(Context& ctx, const RemoteSpec& spec) {
   if (!ValidRemoteName(spec.name)) {
-    return UsageError(ctx, "a remote's name is letters, digits, '-' and '_', not '" +
+    return UsageError(ctx, "a remote's name is a letter or digit, then letters, digits, '-' and '_', not '" +
                                EscapeControl(spec.name) + "'");
   }
   // The URL must be one we can use (the place need not exist yet, and the
@@ -146,8 +155,10 @@ Status RemoteAdd(Context& ctx, const RemoteSpec& spec) {
       return UsageError(ctx, "credentials are given as ${env:VARIABLE}, never as the secret itself");
     }
   }
-  if (spec.access_key_id.empty() != spec.secret_access_key.empty()) {
-    return UsageError(ctx, "--access-key-id and --secret-access-key go together");
+  if (spec.access_key_id.empty() != spec.secret_access_key.empty() ||
+      (!spec.session_token.empty() && spec.access_key_id.empty())) {
+    return UsageError(ctx, "--access-key-id and --secret-access-key go together (and "
+                           "--session-token needs them)");
   }
   return RunWrite(ctx, [&](tinyfs::FS& fs, tlogfs::Pond&) -> Status {
     RETURN_IF_ERROR(fs.Mkdir(kRemotesDir, /*parents=*/true).status());
@@ -188,33 +199,64 @@ Status RemoteRemove(Context& ctx, const std::string& name) {
 }
 
 Status RunPush(Context& ctx, const std::string& arg, const RemoteSpec& given) {
+  if (ctx.global.as_of) {
+    return UsageError(ctx, "--as-of reads a past transaction; push sends the whole history");
+  }
+  if (ctx.global.pond_dir.find("://") != std::string::npos) {
+    return Status::InvalidArgument("push sends a local pond; this one is read from a remote");
+  }
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
   tinyfs::FS fs(*pond);
   ASSIGN_OR_RETURN(RemoteSpec r, ChooseRemote(ctx, fs, arg, given));
   return PushTo(ctx, *pond, r);
 }
 
+// What $POND/follows says: the remote a follower pulls from.
+std::optional<RemoteSpec> ReadFollower(const std::string& pond_dir) {
+  std::ifstream in(FollowerMarker(pond_dir));
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) return std::nullopt;
+  auto r = ParseRemote("follows", text.str());
+  if (!r.ok()) return std::nullopt;
+  r->name.clear();
+  return *r;
+}
+
 Status RunPull(Context& ctx, const std::string& arg, const RemoteSpec& given) {
   if (ctx.global.as_of) return UsageError(ctx, "--as-of reads a past transaction; pull changes it");
+  if (ctx.global.pond_dir.find("://") != std::string::npos) {
+    return Status::InvalidArgument("a pond read from a remote is read-only here; pull updates a "
+                                   "follower (pond restore URL DIR --follow)");
+  }
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
-  RemoteSpec r;
-  {
+  std::optional<RemoteSpec> follows = ReadFollower(ctx.global.pond_dir);
+  if (!follows) {
+    return Status::InvalidArgument(
+        "this pond follows no remote: pull updates a follower, made with pond restore URL DIR "
+        "--follow (a pond that is written here pushes instead)");
+  }
+  RemoteSpec r = *follows;
+  if (!arg.empty() && arg != r.url) {
     tinyfs::FS fs(*pond);
-    ASSIGN_OR_RETURN(r, ChooseRemote(ctx, fs, arg, given));
+    ASSIGN_OR_RETURN(RemoteSpec named, ChooseRemote(ctx, fs, arg, given));
+    if (named.url != r.url) {
+      return Status::InvalidArgument("this pond follows " + EscapeControl(r.url) + ", not " +
+                                     EscapeControl(named.url));
+    }
   }
   ASSIGN_OR_RETURN(remote::RemoteOptions opts, OptionsOf(r));
   ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(r.url, opts, false));
   // The writer lock, so that no local command commits meanwhile.
   RETURN_IF_ERROR(pond->Begin(ctx.command_line));
   delta::LazyParquetEngine engine;
-  auto report = remote::Replicate(*store, pond->store(), engine, std::nullopt, ProgressBar());
+  auto report = remote::Replicate(*store, pond->store(), engine, std::nullopt, ProgressBar(),
+                                  {"the remote", "this pond"});
   pond->Abort();  // the commits pulled are the remote's, not a transaction of ours
   if (!report.ok()) {
     return Status(report.status().code(),
                   "cannot pull from " + Describe(r) + ": " + report.status().message());
   }
-  // From now on the pond follows the remote: local writes would fork it.
-  std::ofstream(FollowerMarker(ctx.global.pond_dir)) << r.url << "\n";
   if (report->before == report->after) {
     *ctx.out << "already up to date with " << Describe(r) << "\n";
   } else {
@@ -226,8 +268,17 @@ Status RunPull(Context& ctx, const std::string& arg, const RemoteSpec& given) {
 }
 
 Status RunRestore(Context& ctx, const std::string& url, const std::string& dir,
-                  std::optional<int64_t> as_of, const RemoteSpec& given) {
+                  std::optional<int64_t> as_of, const RemoteSpec& given, bool follow) {
   std::error_code ec;
+  if (dir.empty()) return UsageError(ctx, "restore needs the new pond's folder");
+  hostfs::path parent = hostfs::absolute(dir, ec).parent_path();
+  if (!hostfs::is_directory(parent, ec)) {
+    return Status::NotFound("the folder " + EscapeControl(parent.string()) +
+                            " that would hold the new pond does not exist");
+  }
+  if (follow && as_of) {
+    return UsageError(ctx, "a follower follows the remote's latest transaction, not --as-of");
+  }
   bool existed = hostfs::exists(dir, ec);
   if (existed && (!hostfs::is_directory(dir, ec) || !hostfs::is_empty(dir, ec))) {
     return Status::AlreadyExists("'" + EscapeControl(dir) +
@@ -256,8 +307,14 @@ Status RunRestore(Context& ctx, const std::string& url, const std::string& dir,
     ASSIGN_OR_RETURN(auto local, OpenLocalStore(dir + "/data", true));
     delta::LazyParquetEngine engine;
     ASSIGN_OR_RETURN(remote::CopyReport report,
-                     remote::Replicate(*store, *local, engine, up_to, ProgressBar()));
+                     remote::Replicate(*store, *local, engine, up_to, ProgressBar(),
+                                       {"the remote", "the new pond"}));
     local.reset();
+    if (follow) {
+      std::ofstream marker(FollowerMarker(dir));
+      marker << RemoteJson(r);
+      if (!marker.flush()) return Status::IOError("cannot write " + FollowerMarker(dir));
+    }
     // Opening builds the index from the log.
     ASSIGN_OR_RETURN(auto pond, tlogfs::Pond::Open(dir));
     *ctx.out << "restored transaction " << pond->last_txn() << " ("
@@ -313,10 +370,26 @@ Result<std::vector<RemoteSpec>> ListRemotes(tinyfs::FS& fs) {
 }
 
 Status PushTo(Context& ctx, tlogfs::Pond& pond, const RemoteSpec& r) {
+  if (r.url.rfind("file://", 0) == 0) {
+    // Not into the pond, nor the pond into it.
+    std::error_code ec;
+    auto decoded = PercentDecode(r.url.substr(7));
+    hostfs::path there = hostfs::weakly_canonical(decoded.ok() ? *decoded : "", ec);
+    hostfs::path here = hostfs::weakly_canonical(ctx.global.pond_dir, ec);
+    auto inside = [](const hostfs::path& a, const hostfs::path& b) {
+      auto [x, y] = std::mismatch(b.begin(), b.end(), a.begin(), a.end());
+      return x == b.end();
+    };
+    if (!here.empty() && !there.empty() && (inside(there, here) || inside(here, there))) {
+      return Status::InvalidArgument("cannot push to " + Describe(r) +
+                                     ": a remote may not be inside the pond or hold it");
+    }
+  }
   ASSIGN_OR_RETURN(remote::RemoteOptions opts, OptionsOf(r));
   ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(r.url, opts, /*create=*/true));
   delta::LazyParquetEngine engine;
-  auto report = remote::Replicate(pond.store(), *store, engine, std::nullopt, ProgressBar());
+  auto report = remote::Replicate(pond.store(), *store, engine, std::nullopt, ProgressBar(),
+                                  {"this pond", "the remote"});
   if (!report.ok()) {
     return Status(report.status().code(),
                   "cannot push to " + Describe(r) + ": " + report.status().message());
@@ -400,6 +473,7 @@ void AddRemoteCommands(CLI::App& app, Context& ctx) {
     std::string url, dir;
     std::optional<int64_t> as_of;
     RemoteSpec where;
+    bool follow = false;
   };
   auto restore = std::make_shared<RestoreOptions>();
   CLI::App* restore_cmd =
@@ -408,11 +482,14 @@ void AddRemoteCommands(CLI::App& app, Context& ctx) {
   restore_cmd->add_option("dir", restore->dir, "the new pond's folder (empty or missing)")
       ->required();
   restore_cmd->add_option("--as-of", restore->as_of, "restore transaction N, not the latest")
-      ->check(CLI::PositiveNumber);
+      ->check(WholeNumberAtLeast(1));
+  restore_cmd->add_flag("--follow", restore->follow,
+                        "make a follower: read-only here, brought up to date by pond pull");
   where(restore_cmd, restore->where);
   restore_cmd->callback([&ctx, restore] {
     ctx.ran = true;
-    ctx.status = RunRestore(ctx, restore->url, restore->dir, restore->as_of, restore->where);
+    ctx.status = RunRestore(ctx, restore->url, restore->dir, restore->as_of, restore->where,
+                            restore->follow);
   });
 
   struct VerifyOptions {

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -127,12 +129,35 @@ class CachedStore final : public ObjectStore {
 
 }  // namespace
 
-std::unique_ptr<ObjectStore> NewCachedStore(std::unique_ptr<ObjectStore> remote,
-                                            std::string folder) {
-  return std::make_unique<CachedStore>(std::move(remote), std::move(folder));
+Result<std::unique_ptr<ObjectStore>> NewCachedStore(std::unique_ptr<ObjectStore> remote,
+                                                    std::string folder) {
+  // Commits are immutable in one history; a remote replaced by another
+  // history shows in its first commit or in the newest one we hold.
+  std::string log = folder + "/objects/_delta_log";
+  std::error_code ec;
+  std::vector<std::string> cached;
+  for (const auto& e : hostfs::directory_iterator(log, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.size() == 25 && name.ends_with(".json")) cached.push_back(name);
+  }
+  std::sort(cached.begin(), cached.end());
+  bool stale = false;
+  for (const std::string* name : {cached.empty() ? nullptr : &cached.front(),
+                                  cached.empty() ? nullptr : &cached.back()}) {
+    if (!name) continue;
+    std::ifstream in(log + "/" + *name, std::ios::binary);
+    std::string mine((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto theirs = remote->Get("_delta_log/" + *name);
+    if (!theirs.ok() || *theirs != mine) stale = true;
+  }
+  if (stale) {
+    for (const char* part : {"/objects", "/cache"}) hostfs::remove_all(folder + part, ec);
+    if (ec) return Status::IOError("cannot empty the stale cache " + folder + ": " + ec.message());
+  }
+  return std::unique_ptr<ObjectStore>(new CachedStore(std::move(remote), std::move(folder)));
 }
 
-Result<std::string> RemoteCacheFolder(const std::string& url) {
+Result<std::string> RemoteCacheFolder(const std::string& where) {
   std::string base;
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg == '/') {
     base = xdg;
@@ -141,7 +166,7 @@ Result<std::string> RemoteCacheFolder(const std::string& url) {
   } else {
     return Status::InvalidArgument("no cache folder for a remote pond: set XDG_CACHE_HOME or HOME");
   }
-  std::string folder = base + "/pond/" + Sha256Hex(url).substr(0, 32);
+  std::string folder = base + "/pond/" + Sha256Hex(where).substr(0, 32);
   std::error_code ec;
   hostfs::create_directories(folder, ec);
   if (ec) return Status::IOError("cannot create " + folder + ": " + ec.message());

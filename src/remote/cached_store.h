@@ -13,11 +13,14 @@
 namespace pond::remote {
 
 // REQUIRES: `folder` is private to this cache (it is created if missing).
-std::unique_ptr<ObjectStore> NewCachedStore(std::unique_ptr<ObjectStore> remote,
-                                            std::string folder);
+// The cache is checked against the remote first: when the remote's first
+// commit, or the newest commit the cache holds, differs from the cached one
+// (the remote was replaced, or is another pond's), the cache is emptied.
+Result<std::unique_ptr<ObjectStore>> NewCachedStore(std::unique_ptr<ObjectStore> remote,
+                                                    std::string folder);
 
-// The cache folder for the remote at `url`: $XDG_CACHE_HOME/pond/<hash of
-// url> (or ~/.cache/pond/...), created if missing.
-Result<std::string> RemoteCacheFolder(const std::string& url);
+// The cache folder for the remote `where` names (its URL and endpoint):
+// $XDG_CACHE_HOME/pond/<hash> (or ~/.cache/pond/...), created if missing.
+Result<std::string> RemoteCacheFolder(const std::string& where);
 
 }  // namespace pond::remote

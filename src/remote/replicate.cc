@@ -22,7 +22,13 @@ namespace {
 struct Named {
   std::map<std::string, int64_t> data;   // key -> size (-1: unrecorded)
   std::map<std::string, uint64_t> blobs;  // key -> size
+  std::vector<std::string> inline_problems;  // inline contents that fail their hash
 };
+
+std::string Decoded(const std::string& path) {
+  auto d = PercentDecode(path);
+  return d.ok() ? *d : path;
+}
 
 Result<Named> NamedFiles(ObjectStore& store, delta::LazyParquetEngine& engine, int64_t after,
                          int64_t up_to, std::vector<tlogfs::DamagedFile>* damaged) {
@@ -40,6 +46,10 @@ Result<Named> NamedFiles(ObjectStore& store, delta::LazyParquetEngine& engine, i
     for (const oplog::Record& r : file) {
       if (!r.content && !r.sha256.empty()) {
         named.blobs[oplog::BlobKey(r.sha256)] = static_cast<uint64_t>(r.size);
+      } else if (r.content && !r.sha256.empty() && Sha256Hex(*r.content) != r.sha256) {
+        named.inline_problems.push_back("the inline content of node " + r.node_id + " version " +
+                                        std::to_string(r.version) +
+                                        " does not match its SHA-256");
       }
     }
   }
@@ -88,6 +98,9 @@ Status CopyObject(ObjectStore& from, ObjectStore& to, const std::string& key,
 Status CheckRemoteUrl(const std::string& url) {
   if (url.rfind("file://", 0) == 0) {
     ASSIGN_OR_RETURN(std::string path, PercentDecode(url.substr(7)));
+    if (path.find('\0') != std::string::npos) {
+      return Status::InvalidArgument("a file:// remote's path may not hold a NUL byte");
+    }
     if (path.empty() || path[0] != '/') {
       return Status::InvalidArgument("a file:// remote needs an absolute path (file:///dir), not '" +
                                      EscapeControl(url) + "'");
@@ -129,25 +142,32 @@ Result<std::unique_ptr<ObjectStore>> OpenRemoteStore(const std::string& url,
 }
 
 Result<CopyReport> Replicate(ObjectStore& from, ObjectStore& to, delta::LazyParquetEngine& engine,
-                             std::optional<int64_t> up_to, const Progress& progress) {
+                             std::optional<int64_t> up_to, const Progress& progress,
+                             const Sides& sides) {
   ASSIGN_OR_RETURN(delta::LogListing source, delta::ListLog(from));
   ASSIGN_OR_RETURN(delta::LogListing dest, delta::ListLog(to));
   CopyReport report;
   const int64_t source_head = Head(source);
-  if (source_head < 0) return Status::NotFound("there is no pond history to copy");
+  if (source_head < 0) return Status::NotFound(sides.from + " holds no pond history");
   const int64_t last = up_to ? std::min(*up_to, source_head) : source_head;
   report.before = report.after = Head(dest);
   if (report.before >= 0) {
     ASSIGN_OR_RETURN(std::string ours, tlogfs::LogTableId(from, source, engine));
     ASSIGN_OR_RETURN(std::string theirs, tlogfs::LogTableId(to, dest, engine));
     if (ours != theirs) {
-      return Status::Conflict("it holds another pond's history (pond id " + theirs +
-                              ", not " + ours + ")");
+      return Status::Conflict(sides.to + " holds another pond's history (pond id " + theirs +
+                              "; " + sides.from + " is " + ours + ")");
     }
     if (report.before > source_head) {
-      return Status::Conflict("it has transactions the source lacks (Delta version " +
-                              std::to_string(report.before) + " > " +
+      return Status::Conflict(sides.to + " has transactions " + sides.from +
+                              " lacks (Delta version " + std::to_string(report.before) + " > " +
                               std::to_string(source_head) + ")");
+    }
+    if (static_cast<int64_t>(dest.commits.size()) != report.before + 1) {
+      int64_t missing = 0;
+      while (dest.commits.count(missing)) ++missing;
+      return Status::Conflict(sides.to + " is damaged: its commit " + delta::CommitKey(missing) +
+                              " is missing (pond verify tells more)");
     }
     // The destination's newest commit must be the source's of that version:
     // commits carry their transaction's time and id, so two histories that
@@ -155,8 +175,8 @@ Result<CopyReport> Replicate(ObjectStore& from, ObjectStore& to, delta::LazyParq
     ASSIGN_OR_RETURN(std::string a, from.Get(delta::CommitKey(report.before)));
     ASSIGN_OR_RETURN(std::string b, to.Get(delta::CommitKey(report.before)));
     if (a != b) {
-      return Status::Conflict("its history has diverged from the source's at Delta version " +
-                              std::to_string(report.before));
+      return Status::Conflict("the histories of " + sides.to + " and " + sides.from +
+                              " have diverged at Delta version " + std::to_string(report.before));
     }
   }
   if (report.before >= last) return report;
@@ -165,7 +185,7 @@ Result<CopyReport> Replicate(ObjectStore& from, ObjectStore& to, delta::LazyParq
   std::vector<tlogfs::DamagedFile> damaged;
   ASSIGN_OR_RETURN(Named named, NamedFiles(from, engine, report.before, last, &damaged));
   if (!damaged.empty()) {
-    return Status::Corruption("the source is damaged: " + damaged[0].path + " " +
+    return Status::Corruption(sides.from + " is damaged: " + damaged[0].path + " " +
                               damaged[0].reason + " (pond fsck tells more)");
   }
   ASSIGN_OR_RETURN(std::vector<std::string> have_keys, to.ListKeys(""));
@@ -198,8 +218,8 @@ Result<CopyReport> Replicate(ObjectStore& from, ObjectStore& to, delta::LazyParq
       // Another copy got there first: fine if it wrote the same commit.
       ASSIGN_OR_RETURN(std::string there, to.Get(key));
       if (there != text) {
-        return Status::Conflict("its history has diverged from the source's at Delta version " +
-                                std::to_string(v));
+        return Status::Conflict("the histories of " + sides.to + " and " + sides.from +
+                                " have diverged at Delta version " + std::to_string(v));
       }
     } else {
       RETURN_IF_ERROR(st);
@@ -260,6 +280,41 @@ Result<VerifyReport> Verify(ObjectStore& store, ObjectStore* local,
   ASSIGN_OR_RETURN(Named named, NamedFiles(store, engine, -1, readable, &damaged));
   for (const tlogfs::DamagedFile& d : damaged) {
     report.problems.push_back("data file " + d.path + " " + d.reason);
+  }
+  for (const std::string& p : named.inline_problems) {
+    if (deep) report.problems.push_back(p);
+  }
+  // Every checkpoint names exactly the files its commits leave live.
+  std::set<std::string> live;
+  int64_t replayed = -1;
+  for (const auto& [v, checkpoint] : listing.checkpoints) {
+    if (v > readable) break;
+    for (; replayed < v; ++replayed) {
+      ASSIGN_OR_RETURN(std::string text, store.Get(delta::CommitKey(replayed + 1)));
+      auto actions = delta::ParseCommit(text);
+      if (!actions.ok()) break;
+      for (const auto& a : *actions) {
+        if (a.kind == delta::Action::Kind::kAdd) live.insert(Decoded(a.add.path));
+        if (a.kind == delta::Action::Kind::kRemove) live.erase(Decoded(a.remove.path));
+      }
+    }
+    std::string name = delta::CheckpointKey(v);
+    if (!checkpoint.complete()) {
+      report.problems.push_back("checkpoint " + name + " is missing parts");
+      continue;
+    }
+    auto snapshot = delta::LoadSnapshot(store, engine, v);
+    if (!snapshot.ok()) {
+      report.problems.push_back("checkpoint " + name + " does not read: " +
+                                snapshot.status().message());
+      continue;
+    }
+    std::set<std::string> listed;
+    for (const auto& [path, add] : snapshot->files) listed.insert(path);
+    if (listed != live) {
+      report.problems.push_back("checkpoint " + name + " names other files than commits 0.." +
+                                std::to_string(v) + " leave");
+    }
   }
   report.data_files = static_cast<int64_t>(named.data.size());
   for (const auto& [key, size] : named.data) report.bytes += size >= 0 ? size : 0;

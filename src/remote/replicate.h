@@ -57,13 +57,21 @@ struct CopyReport {
   int64_t after = -1;         // and after
 };
 
+// How messages name the two sides of a copy ("this pond", "the remote").
+struct Sides {
+  std::string from = "the source";
+  std::string to = "the destination";
+};
+
 // Makes `to` hold `from`'s table up to Delta version `up_to` (default: the
 // newest). `to` must be empty or hold the same table's history up to some
 // version: Conflict, in one sentence, when it holds another table (another
 // pond id), a history that has diverged from `from`'s, or versions `from`
-// lacks. Each blob is checked against its SHA-256 as it is copied.
+// lacks, or whose commits have a gap. Each blob is checked against its
+// SHA-256 as it is copied.
 Result<CopyReport> Replicate(ObjectStore& from, ObjectStore& to, delta::LazyParquetEngine& engine,
-                             std::optional<int64_t> up_to, const Progress& progress);
+                             std::optional<int64_t> up_to, const Progress& progress,
+                             const Sides& sides = {});
 
 struct VerifyReport {
   std::vector<std::string> problems;  // one sentence each; empty when sound
@@ -74,9 +82,10 @@ struct VerifyReport {
 };
 
 // Checks `store`: its commits contiguous from 0 and parseable, every data
-// file they add present with its recorded size and (with `deep`) readable as
-// the operation log, every blob present with its recorded size and (with
-// `deep`) its SHA-256; and, when `local` is given, that its history is the
+// file they add present with its recorded size and readable as the operation
+// log, every checkpoint readable and naming the files its commits leave,
+// every blob present with its recorded size and (with `deep`) its SHA-256,
+// and (with `deep`) every inline content against its SHA-256; and, when `local` is given, that its history is the
 // local one or an earlier state of it. Errors are failures to read at all.
 Result<VerifyReport> Verify(ObjectStore& store, ObjectStore* local,
                             delta::LazyParquetEngine& engine, bool deep);

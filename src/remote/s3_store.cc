@@ -75,7 +75,7 @@ class Http {
     curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, 1L);  // a stalled transfer fails
-    curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, 60L);
+    curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, 20L);  // 5 tries: under 2 minutes
     if (method == "HEAD") {
       curl_easy_setopt(curl_, CURLOPT_NOBODY, 1L);
     } else if (method == "PUT" || method == "POST") {

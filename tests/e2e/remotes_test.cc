@@ -162,14 +162,17 @@ TEST_F(Remotes, AFollowerPullsAndIsReadOnly) {
   EXPECT_EQ(Out({"push"}), "b is up to date\n");
   std::string follower = dir_.path() + "/follower";
   std::string env = "POND=" + ShellQuote(follower);
-  ASSERT_TRUE(Ok(RunPond({"restore", remote_, follower})));
-  EXPECT_EQ(RunPond({"pull"}, env).out, "already up to date with b\n");
+  ASSERT_TRUE(Ok(RunPond({"restore", remote_, follower, "--follow"})));
+  EXPECT_EQ(RunPond({"pull"}, env).out, "already up to date with " + remote_ + "\n");
   EXPECT_TRUE(Fails(RunPond({"mkdir", "/x"}, env), 1, "read-only here"));
   Write(10, 2);
   PondRun pulled = RunPond({"pull"}, env);
   ASSERT_TRUE(Ok(pulled));
   EXPECT_EQ(pulled.out.rfind("pulled 2 commits, ", 0), 0u) << pulled.out;
   EXPECT_EQ(Everything(follower), Everything(pond_));
+  // The pond that pushes is no follower: pull refuses rather than make it read-only.
+  EXPECT_TRUE(Fails(Pond({"pull"}), 1, "follows no remote"));
+  EXPECT_TRUE(Ok(Pond({"mkdir", "/still-writable"})));
 }
 
 // A push killed at any moment leaves a remote the next push finishes.
@@ -190,6 +193,90 @@ TEST_F(Remotes, PushKilledAtAnyMomentIsFinishedByTheNext) {
     EXPECT_TRUE(Ok(Pond({"verify", target, "--deep"}))) << delay_ms;
     EXPECT_EQ(Out({"push", target}), target + " is up to date\n");
   }
+}
+
+// Found by attacking remotes as a user: each was a wrong answer, a failed
+// command that changed something, or an unclear error.
+TEST_F(Remotes, HostileCases) {
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/d"})));
+  Write(0, 3);
+  ASSERT_TRUE(Ok(Pond({"push", remote_})));
+  // A restore with no folder, or into a missing parent, writes nothing.
+  EXPECT_TRUE(Fails(RunPond({"restore", remote_, ""}), 2, "needs the new pond's folder"));
+  EXPECT_TRUE(Fails(RunPond({"restore", remote_, host_ + "/no/such/dir"}), 1, "does not exist"));
+  EXPECT_FALSE(fs::exists(host_ + "/no"));
+  EXPECT_TRUE(Fails(RunPond({"restore", remote_, host_ + "/r", "--as-of", "0"}), 2, "--as-of"));
+  // Push sends the whole history, and never into the pond itself.
+  EXPECT_TRUE(Fails(Pond({"--as-of", "2", "push", remote_}), 2, "--as-of"));
+  EXPECT_TRUE(Fails(Pond({"push", "file://" + pond_ + "/data/x"}), 1, "inside the pond"));
+  EXPECT_TRUE(Fails(Pond({"push", "file://" + dir_.path()}), 1, "inside the pond or hold it"));
+  EXPECT_TRUE(Fails(Pond({"push", "file://" + host_ + "/a%00b"}), 1, "NUL"));
+  // Settings that are not a remote's: the write still succeeds, with a warning.
+  ASSERT_TRUE(Ok(Pond({"mkdir", "-p", "/system/remotes"})));
+  PondRun bad = Pond({"copy", Host("j", "{\"url\":\"file:///x\",\"push_after_commit\":\"yes\"}"),
+                      "/system/remotes/j"});
+  EXPECT_EQ(bad.exit_code, 0) << bad.err;
+  EXPECT_NE(bad.err.find("warning: no push after commit"), std::string::npos) << bad.err;
+  EXPECT_TRUE(Fails(Pond({"push", "j"}), 1, "does not hold a remote's settings"));
+  EXPECT_TRUE(Ok(Pond({"rm", "/system/remotes/j"})));
+  // A remote with a gap in its commits is not built upon.
+  fs::remove(remote_dir_ + "/_delta_log/00000000000000000002.json");
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/e"})));
+  EXPECT_TRUE(Fails(Pond({"push", remote_}), 1, "commit _delta_log/00000000000000000002.json is missing"));
+  PondRun gap = Pond({"verify", remote_});
+  EXPECT_EQ(gap.exit_code, 1);
+  EXPECT_NE(gap.out.find("problem: commit _delta_log/00000000000000000002.json is missing"),
+            std::string::npos) << gap.out;
+}
+
+// Checkpoints are checked against the commits, and damaged data files and
+// inline contents are found.
+TEST_F(Remotes, VerifyChecksCheckpointsAndDataFiles) {
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/d"})));
+  Write(0, 22);  // checkpoints at Delta versions 10 and 20
+  std::string other = "file://" + dir_.path() + "/other";
+  ASSERT_TRUE(Ok(Pond({"push", remote_})));
+  ASSERT_TRUE(Ok(Pond({"push", other})));
+  EXPECT_TRUE(Ok(Pond({"verify", remote_, "--deep"})));
+  std::string cp10 = remote_dir_ + "/_delta_log/00000000000000000010.checkpoint.parquet";
+  std::string cp20 = remote_dir_ + "/_delta_log/00000000000000000020.checkpoint.parquet";
+  ASSERT_TRUE(fs::exists(cp10) && fs::exists(cp20));
+  fs::copy_file(cp10, cp20, fs::copy_options::overwrite_existing);
+  PondRun r = Pond({"verify", remote_});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("checkpoint _delta_log/00000000000000000020.checkpoint.parquet names "
+                       "other files"),
+            std::string::npos)
+      << r.out;
+  // One byte changed in the middle of every data file of the other copy.
+  for (const auto& e : fs::recursive_directory_iterator(dir_.path() + "/other")) {
+    if (e.path().string().find("part_id=") == std::string::npos || !e.is_regular_file()) continue;
+    std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(e.file_size() / 2));
+    char c = static_cast<char>(f.get());
+    f.seekp(static_cast<std::streamoff>(e.file_size() / 2));
+    f.put(static_cast<char>(c ^ 0x20));
+  }
+  PondRun damaged = Pond({"verify", other, "--deep"});
+  EXPECT_EQ(damaged.exit_code, 1) << damaged.out;
+}
+
+// A pond read in place from a folder that is then replaced by another pond
+// answers with the new pond, never a mix.
+TEST_F(Remotes, AReadInPlaceCacheNeverMixesPonds) {
+  std::string cache = "XDG_CACHE_HOME=" + ShellQuote(dir_.path() + "/xdg");
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/old"})));
+  ASSERT_TRUE(Ok(Pond({"push", remote_})));
+  EXPECT_TRUE(Ok(RunPond({"--pond", remote_, "list", "/old"}, cache)));
+  fs::remove_all(remote_dir_);
+  std::string other = dir_.path() + "/other";
+  ASSERT_TRUE(Ok(RunPond({"init"}, "POND=" + ShellQuote(other))));
+  ASSERT_TRUE(Ok(RunPond({"mkdir", "/new"}, "POND=" + ShellQuote(other))));
+  ASSERT_TRUE(Ok(RunPond({"push", remote_}, "POND=" + ShellQuote(other))));
+  EXPECT_TRUE(Ok(RunPond({"--pond", remote_, "list", "/new"}, cache)));
+  EXPECT_TRUE(Fails(RunPond({"--pond", remote_, "list", "/old"}, cache), 1, "does not exist"));
+  EXPECT_EQ(RunPond({"--pond", remote_, "log"}, cache).out,
+            RunPond({"log"}, "POND=" + ShellQuote(other)).out);
 }
 
 }  // namespace
