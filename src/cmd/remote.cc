@@ -260,7 +260,7 @@ Status RunPull(Context& ctx, const std::string& arg, const RemoteSpec& given) {
   if (report->before == report->after) {
     *ctx.out << "already up to date with " << Describe(r) << "\n";
   } else {
-    *ctx.out << "pulled " << Plural(report->after - report->before, "commit") << ", "
+    *ctx.out << "pulled " << Plural(report->commits, "commit") << ", "
              << Plural(report->files, "file") << ", " << HumanSize(report->bytes) << " from "
              << Describe(r) << "\n";
   }
@@ -394,10 +394,10 @@ Status PushTo(Context& ctx, tlogfs::Pond& pond, const RemoteSpec& r) {
     return Status(report.status().code(),
                   "cannot push to " + Describe(r) + ": " + report.status().message());
   }
-  if (report->before == report->after) {
+  if (report->commits == 0 && report->files == 0) {
     *ctx.out << Describe(r) << " is up to date\n";
   } else {
-    *ctx.out << "pushed " << Plural(report->after - report->before, "commit") << ", "
+    *ctx.out << "pushed " << Plural(report->commits, "commit") << ", "
              << Plural(report->files, "file") << ", " << HumanSize(report->bytes) << " to "
              << Describe(r) << "\n";
   }
