@@ -9,7 +9,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 
 packages=(build-essential cmake g++ git pkg-config googletest libgtest-dev libgmock-dev
   libbenchmark-dev libfmt-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev
-  libsqlite3-dev libsimdjson-dev libcurl4-openssl-dev libpugixml-dev libcmark-dev rsync nodejs npm)
+  libsqlite3-dev libsimdjson-dev libcurl4-openssl-dev libpugixml-dev libcmark-dev rsync chromium nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -61,6 +61,15 @@ if [ ! -f "$vendor/node_modules/.installed" ] || [ "$vendor/package-lock.json" -
   (cd "$vendor" && npm ci --no-audit --no-fund --silent)
   touch "$vendor/node_modules/.installed"
   echo "setup: site libraries installed in $vendor/node_modules" >&2
+fi
+
+# The browser tests' driver (playwright-core: drives Debian's chromium,
+# downloads no browser), pinned in tests/site/package-lock.json.
+browser="$root/tests/site"
+if [ ! -f "$browser/node_modules/.installed" ] || [ "$browser/package-lock.json" -nt "$browser/node_modules/.installed" ]; then
+  (cd "$browser" && npm ci --no-audit --no-fund --silent)
+  touch "$browser/node_modules/.installed"
+  echo "setup: playwright-core installed in $browser/node_modules" >&2
 fi
 
 # The S3 test servers and the third-party client (s3rver, @aws-sdk/client-s3),

@@ -1,4 +1,4 @@
-// A test server written for Node.js (tests/s3/*.js), started on 127.0.0.1
+// A test server written for Node.js (tests/<dir>/*.js), started on 127.0.0.1
 // for one test and stopped after it: the script prints "PORT <n>" when it
 // listens and exits when its standard input closes.
 #pragma once
@@ -26,7 +26,8 @@ class NodeServer {
       ::dup2(out[1], 1);
       ::close(in[1]);
       ::close(out[0]);
-      std::vector<std::string> all = {"node", std::string(POND_SOURCE_DIR) + "/tests/s3/" + script};
+      std::string where = script.find('/') == std::string::npos ? "s3/" + script : script;
+      std::vector<std::string> all = {"node", std::string(POND_SOURCE_DIR) + "/tests/" + where};
       all.insert(all.end(), args.begin(), args.end());
       std::vector<char*> argv;
       for (std::string& a : all) argv.push_back(a.data());
