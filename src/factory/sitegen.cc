@@ -120,6 +120,7 @@ class Builder {
   Status Build(const std::string& outdir) {
     std::error_code ec;
     hostfs::path out = hostfs::absolute(outdir, ec);
+    previous_ = hostfs::exists(out / kMarker, ec) ? out.string() : "";
     if (hostfs::exists(out, ec)) {
       if (!hostfs::is_directory(out, ec)) {
         return Status::InvalidArgument("'" + EscapeControl(outdir) + "' is not a folder");
@@ -152,8 +153,8 @@ class Builder {
     }
     if (had) hostfs::remove_all(old, ec);
     ctx_.out << "built " << pages_.size() << " page" << (pages_.size() == 1 ? "" : "s") << ", "
-             << series_count_ << " series, " << files_ << " data files into "
-             << EscapeControl(out.string()) << "\n";
+             << series_count_ << " series, " << files_ << " data files ("
+             << reused_ << " unchanged) into " << EscapeControl(out.string()) << "\n";
     return Status::OK();
   }
 
@@ -202,9 +203,12 @@ class Builder {
       }
     }
     nav += "</ul></nav>\n";
+    // Every link is relative: with base_url "/" the site works from any
+    // sub-path as it is; another base_url is given to the browser.
+    std::string base = base_url_ == "/" ? "" : "<base href=\"" + Html(base_url_) + "\">\n";
     return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-           "<base href=\"" + Html(base_url_) + "\">\n<title>" + Html(title) + "</title>\n"
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n" +
+           base + "<title>" + Html(title) + "</title>\n"
            "<link rel=\"stylesheet\" href=\"assets/uPlot.min.css\">\n"
            "<link rel=\"stylesheet\" href=\"assets/site.css\">\n</head>\n"
            "<body data-target-points=\"" + std::to_string(config_.target_points) + "\">\n" + nav +
@@ -308,6 +312,12 @@ class Builder {
       std::string rel = "res=" + r.name;
       std::string dest = staging_ + "/" + dir + "/" + rel;
       std::string t = SqlIdentifier(time);
+      // The same source as in the earlier build: its files are linked, not rewritten.
+      std::string identity = CacheKey({"site-data-1", SourceIdentity(source)});
+      if (auto reused = Reuse(dir, r.name, identity)) {
+        manifest["resolutions"].push_back(std::move(*reused));
+        continue;
+      }
       std::error_code ec;
       hostfs::create_directories(dest, ec);
       if (ec) return Status::IOError("cannot create " + dest + ": " + ec.message());
@@ -324,6 +334,7 @@ class Builder {
       nlohmann::json res;
       res["name"] = r.name;
       res["seconds"] = r.seconds;
+      res["source"] = identity;
       res["files"] = nlohmann::json::array();
       int64_t rows = 0;
       double lo = 0, hi = 0;
@@ -354,6 +365,41 @@ class Builder {
       manifest["resolutions"].push_back(std::move(res));
     }
     return WriteText(staging_ + "/" + dir + "/manifest.json", manifest.dump(1) + "\n");
+  }
+
+  // The earlier build's entry for resolution `name` of the series in `dir`
+  // when it was written from the same source, with its files hard-linked
+  // into the new build (copied where links cannot be made); nullopt otherwise.
+  std::optional<nlohmann::json> Reuse(const std::string& dir, const std::string& name,
+                                      const std::string& identity) {
+    if (previous_.empty()) return std::nullopt;
+    std::ifstream in(previous_ + "/" + dir + "/manifest.json");
+    if (!in) return std::nullopt;
+    std::stringstream text;
+    text << in.rdbuf();
+    auto old = nlohmann::json::parse(text.str(), nullptr, false);
+    if (!old.is_object() || !old["resolutions"].is_array()) return std::nullopt;
+    for (const auto& res : old["resolutions"]) {
+      if (!res.is_object() || res.value("name", "") != name || res.value("source", "") != identity ||
+          !res["files"].is_array()) {
+        continue;
+      }
+      std::error_code ec;
+      for (const auto& f : res["files"]) {
+        std::string path = f.value("path", "");
+        if (path.empty() || path.find("..") != std::string::npos) return std::nullopt;
+        hostfs::path from = hostfs::path(previous_) / dir / path;
+        hostfs::path to = hostfs::path(staging_) / dir / path;
+        hostfs::create_directories(to.parent_path(), ec);
+        hostfs::create_hard_link(from, to, ec);
+        if (ec) hostfs::copy_file(from, to, ec);
+        if (ec) return std::nullopt;
+        ++files_;
+        ++reused_;
+      }
+      return res;
+    }
+    return std::nullopt;
   }
 
   Status ContentPages(const std::string& pattern) {
@@ -415,9 +461,11 @@ class Builder {
   const Config& config_;
   std::string base_url_;
   std::string staging_;
+  std::string previous_;  // the earlier build in OUTDIR, "" when none
   std::vector<Page> pages_;
   int64_t series_count_ = 0;
   int64_t files_ = 0;
+  int64_t reused_ = 0;
 };
 
 class Sitegen final : public Factory {

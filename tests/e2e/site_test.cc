@@ -5,6 +5,8 @@
 // (tests/site/check_site.js). Screenshots land in <build>/site-screenshots.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -62,7 +64,17 @@ TEST_F(Site, BuildsAndEveryPageWorksInABrowser) {
         "content:\n  - {pattern: /docs/*.md}\n");
   PondRun built = Pond({"run", "/system/site", "build", out_});
   ASSERT_TRUE(Ok(built));
-  EXPECT_EQ(built.out, "built 3 pages, 2 series, 6 data files into " + out_ + "\n");
+  EXPECT_EQ(built.out, "built 3 pages, 2 series, 6 data files (0 unchanged) into " + out_ + "\n");
+  // A rebuild with nothing changed rewrites no data file: the same files are linked in.
+  std::string data = out_ + "/data/stations-north/north/res=1h/year=2025/data_0.parquet";
+  struct stat before {};
+  ASSERT_EQ(::stat(data.c_str(), &before), 0);
+  PondRun again = Pond({"run", "/system/site", "build", out_});
+  ASSERT_TRUE(Ok(again));
+  EXPECT_EQ(again.out, "built 3 pages, 2 series, 6 data files (6 unchanged) into " + out_ + "\n");
+  struct stat after {};
+  ASSERT_EQ(::stat(data.c_str(), &after), 0);
+  EXPECT_EQ(before.st_ino, after.st_ino);
   for (const char* f : {"index.html", "stations-north.html", "stations-south.html", "about.html",
                         "assets/uPlot.iife.min.js", "assets/hyparquet/index.js", "assets/site.js",
                         "data/stations-north/north/manifest.json",
