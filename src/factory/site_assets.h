@@ -1,5 +1,5 @@
 // The files every site the sitegen factory builds carries in assets/: our
-// chart script and stylesheet, and uPlot and hyparquet from their pinned npm
+// chart script (bundled with hyparquet by esbuild) and stylesheet, and uPlot, from pinned npm
 // packages (src/factory/site/package-lock.json), embedded at build time by
 // cmake/EmbedFiles.cmake so that the pond binary needs nothing at run time.
 #pragma once
@@ -11,7 +11,7 @@
 namespace pond::factory {
 
 struct SiteAsset {
-  std::string name;  // path under assets/, e.g. "uPlot.iife.min.js", "hyparquet/read.js"
+  std::string name;  // path under assets/, e.g. "uPlot.iife.min.js"
   std::string_view bytes;
 };
 

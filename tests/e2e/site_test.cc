@@ -76,7 +76,7 @@ TEST_F(Site, BuildsAndEveryPageWorksInABrowser) {
   ASSERT_EQ(::stat(data.c_str(), &after), 0);
   EXPECT_EQ(before.st_ino, after.st_ino);
   for (const char* f : {"index.html", "stations-north.html", "stations-south.html", "about.html",
-                        "assets/uPlot.iife.min.js", "assets/hyparquet/index.js", "assets/site.js",
+                        "assets/uPlot.iife.min.js", "assets/hyparquet.LICENSE", "assets/site.js",
                         "data/stations-north/north/manifest.json",
                         "data/stations-north/north/res=1h/year=2025/data_0.parquet"}) {
     EXPECT_TRUE(fs::exists(out_ + "/" + f)) << f;

@@ -2,7 +2,7 @@
 // one series with uPlot, reading Snappy Parquet with hyparquet. A view picks
 // the finest resolution whose points in the visible window stay within the
 // page's target, and fetches only the files that overlap the window.
-import { parquetReadObjects } from './hyparquet/index.js';
+import { parquetReadObjects } from 'hyparquet';
 
 const DAY = 86400;
 const DURATIONS = [['1 day', DAY], ['1 week', 7 * DAY], ['1 month', 30 * DAY], ['1 year', 365 * DAY], ['all', 0]];
