@@ -5,18 +5,18 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
-#include <fstream>
-#include <sstream>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
-#include "factory/evaluator.h"
-#include "util/duration.h"
 #include "cmd/remotes.h"
+#include "factory/evaluator.h"
 #include "remote/cached_store.h"
 #include "remote/replicate.h"
+#include "util/duration.h"
 #include "util/text.h"
 #include "util/time.h"
 
@@ -54,7 +54,8 @@ Result<std::unique_ptr<tlogfs::Pond>> OpenPond(Context& ctx, bool allow_damage) 
                      remote::RemoteCacheFolder(url + "\n" + (endpoint ? endpoint : "")));
     ASSIGN_OR_RETURN(auto cached, remote::NewCachedStore(std::move(store), folder));
     auto pond = tlogfs::Pond::OpenOn(std::move(cached), folder, options);
-    if (pond.status().IsNotFound() && pond.status().message().find("no pond in") != std::string::npos) {
+    if (pond.status().IsNotFound() &&
+        pond.status().message().find("no pond in") != std::string::npos) {
       return Status::NotFound("there is no pond at " + EscapeControl(url));
     }
     return pond;

@@ -144,21 +144,25 @@ std::string Describe(const RemoteSpec& r) { return r.name.empty() ? r.url : r.na
 
 Status RemoteAdd(Context& ctx, const RemoteSpec& spec) {
   if (!ValidRemoteName(spec.name)) {
-    return UsageError(ctx, "a remote's name is a letter or digit, then letters, digits, '-' and '_', not '" +
-                               EscapeControl(spec.name) + "'");
+    return UsageError(
+        ctx, "a remote's name is a letter or digit, then letters, digits, '-' and '_', not '" +
+                 EscapeControl(spec.name) + "'");
   }
   // The URL must be one we can use (the place need not exist yet, and the
   // credentials may come later).
   RETURN_IF_ERROR(remote::CheckRemoteUrl(spec.url));
-  for (const std::string* ref : {&spec.access_key_id, &spec.secret_access_key, &spec.session_token}) {
+  for (const std::string* ref :
+       {&spec.access_key_id, &spec.secret_access_key, &spec.session_token}) {
     if (!ref->empty() && !IsEnvReference(*ref)) {
-      return UsageError(ctx, "credentials are given as ${env:VARIABLE}, never as the secret itself");
+      return UsageError(ctx,
+                        "credentials are given as ${env:VARIABLE}, never as the secret itself");
     }
   }
   if (spec.access_key_id.empty() != spec.secret_access_key.empty() ||
       (!spec.session_token.empty() && spec.access_key_id.empty())) {
-    return UsageError(ctx, "--access-key-id and --secret-access-key go together (and "
-                           "--session-token needs them)");
+    return UsageError(ctx,
+                      "--access-key-id and --secret-access-key go together (and "
+                      "--session-token needs them)");
   }
   return RunWrite(ctx, [&](tinyfs::FS& fs, tlogfs::Pond&) -> Status {
     RETURN_IF_ERROR(fs.Mkdir(kRemotesDir, /*parents=*/true).status());
@@ -226,8 +230,9 @@ std::optional<RemoteSpec> ReadFollower(const std::string& pond_dir) {
 Status RunPull(Context& ctx, const std::string& arg, const RemoteSpec& given) {
   if (ctx.global.as_of) return UsageError(ctx, "--as-of reads a past transaction; pull changes it");
   if (ctx.global.pond_dir.find("://") != std::string::npos) {
-    return Status::InvalidArgument("a pond read from a remote is read-only here; pull updates a "
-                                   "follower (pond restore URL DIR --follow)");
+    return Status::InvalidArgument(
+        "a pond read from a remote is read-only here; pull updates a "
+        "follower (pond restore URL DIR --follow)");
   }
   ASSIGN_OR_RETURN(auto pond, OpenPond(ctx));
   std::optional<RemoteSpec> follows = ReadFollower(ctx.global.pond_dir);
@@ -411,7 +416,8 @@ void AddRemoteCommands(CLI::App& app, Context& ctx) {
   remote->require_subcommand(1);
 
   auto add = std::make_shared<RemoteSpec>();
-  CLI::App* add_cmd = remote->add_subcommand("add", "Name a remote: file:///dir or s3://bucket/prefix");
+  CLI::App* add_cmd =
+      remote->add_subcommand("add", "Name a remote: file:///dir or s3://bucket/prefix");
   add_cmd->add_option("name", add->name, "the remote's name")->required();
   add_cmd->add_option("url", add->url, "where it is")->required();
   add_cmd->add_option("--endpoint", add->endpoint, "an S3-compatible service's URL");

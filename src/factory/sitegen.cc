@@ -65,12 +65,23 @@ std::string Html(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -98,17 +109,17 @@ Status WriteText(const std::string& path, const std::string& text) {
 
 // One page of the site: a data page or a content page.
 struct Page {
-  std::string slug;   // file name without .html
+  std::string slug;  // file name without .html
   std::string title;
   int64_t weight = 0;
   bool hidden = false;
-  std::string body;   // HTML inside <main>
+  std::string body;  // HTML inside <main>
 };
 
 // One resolution of one series, as written.
 struct Resolution {
-  std::string name;      // "1h", or "raw"
-  int64_t seconds = 0;   // 0 for raw
+  std::string name;     // "1h", or "raw"
+  int64_t seconds = 0;  // 0 for raw
   std::string pond_path;
 };
 
@@ -153,8 +164,8 @@ class Builder {
     }
     if (had) hostfs::remove_all(old, ec);
     ctx_.out << "built " << pages_.size() << " page" << (pages_.size() == 1 ? "" : "s") << ", "
-             << series_count_ << " series, " << files_ << " data files ("
-             << reused_ << " unchanged) into " << EscapeControl(out.string()) << "\n";
+             << series_count_ << " series, " << files_ << " data files (" << reused_
+             << " unchanged) into " << EscapeControl(out.string()) << "\n";
     return Status::OK();
   }
 
@@ -171,17 +182,20 @@ class Builder {
     std::set<std::string> slugs;
     for (const Page& p : pages_) {
       if (p.slug == "index" || !slugs.insert(p.slug).second) {
-        return Status::InvalidArgument("two pages of the site are both named '" + p.slug + ".html'");
+        return Status::InvalidArgument("two pages of the site are both named '" + p.slug +
+                                       ".html'");
       }
     }
     for (const Page& p : pages_) {
-      RETURN_IF_ERROR(WriteText(staging_ + "/" + p.slug + ".html", Layout(p.title, p.slug, p.body)));
+      RETURN_IF_ERROR(
+          WriteText(staging_ + "/" + p.slug + ".html", Layout(p.title, p.slug, p.body)));
     }
     std::string index = "<h1>" + Html(config_.title) + "</h1>\n";
     if (!config_.description.empty()) index += "<p>" + Html(config_.description) + "</p>\n";
     index += "<ul>\n";
     for (const Page& p : pages_) {
-      if (!p.hidden) index += "<li><a href=\"" + p.slug + ".html\">" + Html(p.title) + "</a></li>\n";
+      if (!p.hidden)
+        index += "<li><a href=\"" + p.slug + ".html\">" + Html(p.title) + "</a></li>\n";
     }
     index += "</ul>\n";
     RETURN_IF_ERROR(WriteText(staging_ + "/index.html", Layout(config_.title, "index", index)));
@@ -189,8 +203,8 @@ class Builder {
   }
 
   std::string Layout(const std::string& title, const std::string& slug, const std::string& body) {
-    std::string nav = "<nav><a class=\"title\" href=\"index.html\">" + Html(config_.title) +
-                      "</a><ul>\n";
+    std::string nav =
+        "<nav><a class=\"title\" href=\"index.html\">" + Html(config_.title) + "</a><ul>\n";
     if (!config_.sidebar.empty()) {
       for (const NavItem& n : config_.sidebar) {
         nav += "<li><a href=\"" + Html(n.href) + "\">" + Html(n.title) + "</a></li>\n";
@@ -198,8 +212,8 @@ class Builder {
     } else {
       for (const Page& p : pages_) {
         if (p.hidden) continue;
-        nav += "<li><a href=\"" + p.slug + ".html\"" + (p.slug == slug ? " class=\"current\"" : "") +
-               ">" + Html(p.title) + "</a></li>\n";
+        nav += "<li><a href=\"" + p.slug + ".html\"" +
+               (p.slug == slug ? " class=\"current\"" : "") + ">" + Html(p.title) + "</a></li>\n";
       }
     }
     nav += "</ul></nav>\n";
@@ -208,11 +222,13 @@ class Builder {
     std::string base = base_url_ == "/" ? "" : "<base href=\"" + Html(base_url_) + "\">\n";
     return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n" +
-           base + "<title>" + Html(title) + "</title>\n"
+           base + "<title>" + Html(title) +
+           "</title>\n"
            "<link rel=\"stylesheet\" href=\"assets/uPlot.min.css\">\n"
            "<link rel=\"stylesheet\" href=\"assets/site.css\">\n</head>\n"
-           "<body data-target-points=\"" + std::to_string(config_.target_points) + "\">\n" + nav +
-           "<main>\n" + body + "</main>\n"
+           "<body data-target-points=\"" +
+           std::to_string(config_.target_points) + "\">\n" + nav + "<main>\n" + body +
+           "</main>\n"
            "<script src=\"assets/uPlot.iife.min.js\"></script>\n"
            "<script type=\"module\" src=\"assets/site.js\"></script>\n</body></html>\n";
   }
@@ -220,13 +236,12 @@ class Builder {
   // The pages of one `pages` entry: one per distinct first capture.
   Status DataPages(const PageSpec& spec) {
     ASSIGN_OR_RETURN(auto url, Evaluator::ParseInputUrl(spec.pattern, InputKind::kSeries));
-    ASSIGN_OR_RETURN(auto matches,
-                     MatchPattern(ctx_.fs, url.second, [](tinyfs::EntryType t) {
+    ASSIGN_OR_RETURN(auto matches, MatchPattern(ctx_.fs, url.second, [](tinyfs::EntryType t) {
                        return tinyfs::IsSeries(t);
                      }));
     if (matches.empty()) {
-      std::cerr << "pond: warning: site page '" << EscapeControl(spec.name) << "': "
-                << EscapeControl(spec.pattern) << " matches no series\n";
+      std::cerr << "pond: warning: site page '" << EscapeControl(spec.name)
+                << "': " << EscapeControl(spec.pattern) << " matches no series\n";
       Page empty;
       empty.slug = Slug(spec.name);
       empty.title = spec.title.empty() ? spec.name : spec.title;
@@ -268,9 +283,10 @@ class Builder {
       for (auto& [name, resolutions] : series) {
         std::string dir = "data/" + page.slug + "/" + Slug(name);
         RETURN_IF_ERROR(WriteSeries(dir, name, resolutions));
-        page.body += "<section class=\"chart\" data-manifest=\"" + Html(dir) +
-                     "/manifest.json\">\n<h2>" + Html(name) +
-                     "</h2>\n<div class=\"buttons\"></div>\n<div class=\"plot\"></div>\n</section>\n";
+        page.body +=
+            "<section class=\"chart\" data-manifest=\"" + Html(dir) + "/manifest.json\">\n<h2>" +
+            Html(name) +
+            "</h2>\n<div class=\"buttons\"></div>\n<div class=\"plot\"></div>\n</section>\n";
         ++series_count_;
       }
       pages_.push_back(std::move(page));
@@ -287,7 +303,8 @@ class Builder {
     for (const Resolution& r : resolutions) {
       sql::TableSource source;
       {
-        auto resolved = sql::ResolvePondTable(ctx_.fs, ctx_.pond, r.pond_path, {}, ctx_.eval.scratch());
+        auto resolved =
+            sql::ResolvePondTable(ctx_.fs, ctx_.pond, r.pond_path, {}, ctx_.eval.scratch());
         RETURN_IF_ERROR(resolved.status().WithContext(EscapeControl(r.pond_path)));
         source = std::move(*resolved);
       }
@@ -321,9 +338,10 @@ class Builder {
       std::error_code ec;
       hostfs::create_directories(dest, ec);
       if (ec) return Status::IOError("cannot create " + dest + ": " + ec.message());
-      RETURN_IF_ERROR(session->QueryToPartitionedParquet(
-          "SELECT *, year(" + t + ") AS \"year\" FROM src WHERE " + t + " IS NOT NULL ORDER BY " + t,
-          dest, {"year"}));
+      RETURN_IF_ERROR(session->QueryToPartitionedParquet("SELECT *, year(" + t +
+                                                             ") AS \"year\" FROM src WHERE " + t +
+                                                             " IS NOT NULL ORDER BY " + t,
+                                                         dest, {"year"}));
       // What each file holds.
       std::ostringstream stats;
       RETURN_IF_ERROR(session->Query(
@@ -380,8 +398,8 @@ class Builder {
     auto old = nlohmann::json::parse(text.str(), nullptr, false);
     if (!old.is_object() || !old["resolutions"].is_array()) return std::nullopt;
     for (const auto& res : old["resolutions"]) {
-      if (!res.is_object() || res.value("name", "") != name || res.value("source", "") != identity ||
-          !res["files"].is_array()) {
+      if (!res.is_object() || res.value("name", "") != name ||
+          res.value("source", "") != identity || !res["files"].is_array()) {
         continue;
       }
       std::error_code ec;
@@ -407,8 +425,7 @@ class Builder {
                        return t == tinyfs::EntryType::kFileData;
                      }));
     if (matches.empty()) {
-      std::cerr << "pond: warning: site content " << EscapeControl(pattern)
-                << " matches no file\n";
+      std::cerr << "pond: warning: site content " << EscapeControl(pattern) << " matches no file\n";
     }
     for (const PatternMatch& m : matches) {
       ASSIGN_OR_RETURN(std::string text, ctx_.fs.ReadFile(m.node));

@@ -34,12 +34,12 @@
 
 #include "factory/evaluator.h"
 #include "factory/reduce.h"
+#include "storage/temp_files.h"
 #include "tinyfs/path.h"
 #include "util/counters.h"
 #include "util/duration.h"
 #include "util/hash.h"
 #include "util/id.h"
-#include "storage/temp_files.h"
 #include "util/text.h"
 
 namespace pond::factory {
@@ -276,7 +276,8 @@ std::string FoldSql(const std::string& rows, const std::vector<std::string>& key
                     const std::string& order, const Plan& plan) {
   std::string k;
   for (const std::string& key : keys) k += (k.empty() ? "" : ", ") + SqlIdentifier(key);
-  std::string plain = "SELECT " + k + ", count(*) AS \"__k\", CAST(sum(\"__n\") AS BIGINT) AS \"__n\"";
+  std::string plain =
+      "SELECT " + k + ", count(*) AS \"__k\", CAST(sum(\"__n\") AS BIGINT) AS \"__n\"";
   std::string ordered = "SELECT " + k;
   std::string out;
   for (const std::string& key : keys) out += (out.empty() ? "g." : ", g.") + SqlIdentifier(key);
@@ -649,17 +650,17 @@ Result<tinyfs::DynamicContent> Reduce(Evaluator& eval, std::shared_ptr<const Con
         if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
         ASSIGN_OR_RETURN(auto combine, sql::OpenInternalSqlSession());
         RemoveLater remove_later;  // files read by the queries below
-        RETURN_IF_ERROR(
-            Rollup(eval, *config, all, dir, plan, time_type, *combine, remove_later));
+        RETURN_IF_ERROR(Rollup(eval, *config, all, dir, plan, time_type, *combine, remove_later));
         PhaseTimer timer("reduce: combine");
         RETURN_IF_ERROR(combine->LockDown());
         std::string sql = "SELECT CAST(make_timestamp(\"__rb\") AS TIMESTAMP WITH TIME ZONE) AS " +
                           SqlIdentifier(config->time_column);
         for (const Output& o : plan.outputs) sql += ", " + o.sql + " AS " + SqlIdentifier(o.name);
         // Buckets of the finest width are folded in (source, bucket) order.
-        std::string rows = "SELECT " + BucketStartSql("\"__b\"", width) + " AS \"__rb\", * FROM \"rollup\"";
-        sql += " FROM (" + FoldSql(rows, {"__rb"}, "\"__src\", \"__b\"", plan) +
-               ") ORDER BY \"__rb\"";
+        std::string rows =
+            "SELECT " + BucketStartSql("\"__b\"", width) + " AS \"__rb\", * FROM \"rollup\"";
+        sql +=
+            " FROM (" + FoldSql(rows, {"__rb"}, "\"__src\", \"__b\"", plan) + ") ORDER BY \"__rb\"";
         RETURN_IF_ERROR(combine->QueryToParquet(sql, dest));
         // What was written, from the file just written (no second database).
         std::string written = "SELECT * FROM read_parquet(" + SqlString(dest) + ")";

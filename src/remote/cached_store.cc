@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -19,13 +18,10 @@ namespace hostfs = std::filesystem;
 
 bool Immutable(const std::string& key) {
   if (key.rfind("part_id=", 0) == 0 || key.rfind("_large_files/", 0) == 0) return true;
-  return key.rfind("_delta_log/", 0) == 0 &&
-         (key.ends_with(".json") || key.ends_with(".parquet"));
+  return key.rfind("_delta_log/", 0) == 0 && (key.ends_with(".json") || key.ends_with(".parquet"));
 }
 
-Status ReadOnly() {
-  return Status::InvalidArgument("a pond read from a remote is read-only here");
-}
+Status ReadOnly() { return Status::InvalidArgument("a pond read from a remote is read-only here"); }
 
 class CachedStore final : public ObjectStore {
  public:
@@ -93,7 +89,8 @@ class CachedStore final : public ObjectStore {
     std::lock_guard<std::mutex> lock(mu_);
     if (hostfs::exists(path, ec)) return path;
     hostfs::create_directories(hostfs::path(path).parent_path(), ec);
-    if (ec) return Status::IOError("cannot create the cache folder for " + key + ": " + ec.message());
+    if (ec)
+      return Status::IOError("cannot create the cache folder for " + key + ": " + ec.message());
     ASSIGN_OR_RETURN(auto in, remote_->OpenRead(key));
     std::string tmp = path + ".part-" + NewUuidV7();
     {
@@ -142,8 +139,8 @@ Result<std::unique_ptr<ObjectStore>> NewCachedStore(std::unique_ptr<ObjectStore>
   }
   std::sort(cached.begin(), cached.end());
   bool stale = false;
-  for (const std::string* name : {cached.empty() ? nullptr : &cached.front(),
-                                  cached.empty() ? nullptr : &cached.back()}) {
+  for (const std::string* name :
+       {cached.empty() ? nullptr : &cached.front(), cached.empty() ? nullptr : &cached.back()}) {
     if (!name) continue;
     std::ifstream in(log + "/" + *name, std::ios::binary);
     std::string mine((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

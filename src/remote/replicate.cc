@@ -20,8 +20,8 @@ namespace {
 // recorded sizes, blobs with theirs. Data files that are missing, of another
 // size, or unreadable are added to `damaged` (their blobs cannot be known).
 struct Named {
-  std::map<std::string, int64_t> data;   // key -> size (-1: unrecorded)
-  std::map<std::string, uint64_t> blobs;  // key -> size
+  std::map<std::string, int64_t> data;       // key -> size (-1: unrecorded)
+  std::map<std::string, uint64_t> blobs;     // key -> size
   std::vector<std::string> inline_problems;  // inline contents that fail their hash
 };
 
@@ -48,8 +48,7 @@ Result<Named> NamedFiles(ObjectStore& store, delta::LazyParquetEngine& engine, i
         named.blobs[oplog::BlobKey(r.sha256)] = static_cast<uint64_t>(r.size);
       } else if (r.content && !r.sha256.empty() && Sha256Hex(*r.content) != r.sha256) {
         named.inline_problems.push_back("the inline content of node " + r.node_id + " version " +
-                                        std::to_string(r.version) +
-                                        " does not match its SHA-256");
+                                        std::to_string(r.version) + " does not match its SHA-256");
       }
     }
   }
@@ -102,8 +101,9 @@ Status CheckRemoteUrl(const std::string& url) {
       return Status::InvalidArgument("a file:// remote's path may not hold a NUL byte");
     }
     if (path.empty() || path[0] != '/') {
-      return Status::InvalidArgument("a file:// remote needs an absolute path (file:///dir), not '" +
-                                     EscapeControl(url) + "'");
+      return Status::InvalidArgument(
+          "a file:// remote needs an absolute path (file:///dir), not '" + EscapeControl(url) +
+          "'");
     }
     return Status::OK();
   }
@@ -133,8 +133,8 @@ Result<std::unique_ptr<ObjectStore>> OpenRemoteStore(const std::string& url,
   };
   location.endpoint =
       options.endpoint.empty() ? env("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL") : options.endpoint;
-  std::string region = options.region.empty() ? env("AWS_REGION", "AWS_DEFAULT_REGION")
-                                              : options.region;
+  std::string region =
+      options.region.empty() ? env("AWS_REGION", "AWS_DEFAULT_REGION") : options.region;
   if (!region.empty()) location.region = region;
   if (options.credentials) return OpenS3Store(location, *options.credentials);
   ASSIGN_OR_RETURN(Credentials credentials, CredentialsFromEnvironment());
@@ -155,8 +155,8 @@ Result<CopyReport> Replicate(ObjectStore& from, ObjectStore& to, delta::LazyParq
     ASSIGN_OR_RETURN(std::string ours, tlogfs::LogTableId(from, source, engine));
     ASSIGN_OR_RETURN(std::string theirs, tlogfs::LogTableId(to, dest, engine));
     if (ours != theirs) {
-      return Status::Conflict(sides.to + " holds another pond's history (pond id " + theirs +
-                              "; " + sides.from + " is " + ours + ")");
+      return Status::Conflict(sides.to + " holds another pond's history (pond id " + theirs + "; " +
+                              sides.from + " is " + ours + ")");
     }
     if (report.before > source_head) {
       return Status::Conflict(sides.to + " has transactions " + sides.from +
@@ -305,8 +305,8 @@ Result<VerifyReport> Verify(ObjectStore& store, ObjectStore* local,
     }
     auto snapshot = delta::LoadSnapshot(store, engine, v);
     if (!snapshot.ok()) {
-      report.problems.push_back("checkpoint " + name + " does not read: " +
-                                snapshot.status().message());
+      report.problems.push_back("checkpoint " + name +
+                                " does not read: " + snapshot.status().message());
       continue;
     }
     std::set<std::string> listed;
@@ -361,8 +361,10 @@ Result<VerifyReport> Verify(ObjectStore& store, ObjectStore* local,
       auto a = store.Get(delta::CommitKey(head));
       auto b = local->Get(delta::CommitKey(head));
       if (a.ok() && b.ok() && *a != *b) {
-        report.problems.push_back("the remote's history has diverged from this pond's at Delta "
-                                  "version " + std::to_string(head));
+        report.problems.push_back(
+            "the remote's history has diverged from this pond's at Delta "
+            "version " +
+            std::to_string(head));
       }
     }
   }

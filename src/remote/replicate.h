@@ -50,11 +50,11 @@ Result<std::unique_ptr<ObjectStore>> OpenRemoteStore(const std::string& url,
 using Progress = std::function<void(uint64_t done, uint64_t total)>;
 
 struct CopyReport {
-  int64_t files = 0;          // data files and blobs copied
-  uint64_t bytes = 0;         // their bytes and the commits'
-  int64_t commits = 0;        // commit files copied
-  int64_t before = -1;        // the destination's newest commit before (-1: none)
-  int64_t after = -1;         // and after
+  int64_t files = 0;    // data files and blobs copied
+  uint64_t bytes = 0;   // their bytes and the commits'
+  int64_t commits = 0;  // commit files copied
+  int64_t before = -1;  // the destination's newest commit before (-1: none)
+  int64_t after = -1;   // and after
 };
 
 // How messages name the two sides of a copy ("this pond", "the remote").
@@ -85,8 +85,8 @@ struct VerifyReport {
 // file they add present with its recorded size and readable as the operation
 // log, every checkpoint readable and naming the files its commits leave,
 // every blob present with its recorded size and (with `deep`) its SHA-256,
-// and (with `deep`) every inline content against its SHA-256; and, when `local` is given, that its history is the
-// local one or an earlier state of it. Errors are failures to read at all.
+// and (with `deep`) every inline content against its SHA-256; and, when `local` is given, that its
+// history is the local one or an earlier state of it. Errors are failures to read at all.
 Result<VerifyReport> Verify(ObjectStore& store, ObjectStore* local,
                             delta::LazyParquetEngine& engine, bool deep);
 

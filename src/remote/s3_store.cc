@@ -82,51 +82,51 @@ class Http {
       curl_easy_setopt(curl_, CURLOPT_UPLOAD, 1L);
       curl_easy_setopt(curl_, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body.size()));
       curl_easy_setopt(curl_, CURLOPT_READDATA, &upload);
-      curl_easy_setopt(curl_, CURLOPT_READFUNCTION,
-                       +[](char* buf, size_t size, size_t n, void* data) -> size_t {
-                         auto* up = static_cast<Upload*>(data);
-                         uint64_t left = up->body->size() - up->sent;
-                         size_t want = static_cast<size_t>(std::min<uint64_t>(left, size * n));
-                         if (want == 0) return 0;
-                         if (up->body->fd >= 0) {
-                           ssize_t got = ::pread(up->body->fd, buf, want,
-                                                 static_cast<off_t>(up->body->offset + up->sent));
-                           if (got <= 0) return CURL_READFUNC_ABORT;
-                           want = static_cast<size_t>(got);
-                         } else {
-                           std::memcpy(buf, up->body->bytes.data() + up->sent, want);
-                         }
-                         up->sent += want;
-                         return want;
-                       });
+      curl_easy_setopt(
+          curl_, CURLOPT_READFUNCTION, +[](char* buf, size_t size, size_t n, void* data) -> size_t {
+            auto* up = static_cast<Upload*>(data);
+            uint64_t left = up->body->size() - up->sent;
+            size_t want = static_cast<size_t>(std::min<uint64_t>(left, size * n));
+            if (want == 0) return 0;
+            if (up->body->fd >= 0) {
+              ssize_t got =
+                  ::pread(up->body->fd, buf, want, static_cast<off_t>(up->body->offset + up->sent));
+              if (got <= 0) return CURL_READFUNC_ABORT;
+              want = static_cast<size_t>(got);
+            } else {
+              std::memcpy(buf, up->body->bytes.data() + up->sent, want);
+            }
+            up->sent += want;
+            return want;
+          });
       if (method == "POST") curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, "POST");
     } else if (method != "GET") {
       curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method.c_str());
     }
     curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &response->body);
-    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION,
-                     +[](char* p, size_t size, size_t n, void* data) -> size_t {
-                       static_cast<std::string*>(data)->append(p, size * n);
-                       return size * n;
-                     });
+    curl_easy_setopt(
+        curl_, CURLOPT_WRITEFUNCTION, +[](char* p, size_t size, size_t n, void* data) -> size_t {
+          static_cast<std::string*>(data)->append(p, size * n);
+          return size * n;
+        });
     curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &response->headers);
-    curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION,
-                     +[](char* p, size_t size, size_t n, void* data) -> size_t {
-                       std::string line(p, size * n);
-                       size_t colon = line.find(':');
-                       if (colon != std::string::npos) {
-                         std::string name = line.substr(0, colon);
-                         for (char& c : name) c = static_cast<char>(std::tolower(c));
-                         std::string value = line.substr(colon + 1);
-                         while (!value.empty() && (value.front() == ' ')) value.erase(0, 1);
-                         while (!value.empty() && (value.back() == '\r' || value.back() == '\n' ||
-                                                   value.back() == ' ')) {
-                           value.pop_back();
-                         }
-                         (*static_cast<std::map<std::string, std::string>*>(data))[name] = value;
-                       }
-                       return size * n;
-                     });
+    curl_easy_setopt(
+        curl_, CURLOPT_HEADERFUNCTION, +[](char* p, size_t size, size_t n, void* data) -> size_t {
+          std::string line(p, size * n);
+          size_t colon = line.find(':');
+          if (colon != std::string::npos) {
+            std::string name = line.substr(0, colon);
+            for (char& c : name) c = static_cast<char>(std::tolower(c));
+            std::string value = line.substr(colon + 1);
+            while (!value.empty() && (value.front() == ' ')) value.erase(0, 1);
+            while (!value.empty() &&
+                   (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+              value.pop_back();
+            }
+            (*static_cast<std::map<std::string, std::string>*>(data))[name] = value;
+          }
+          return size * n;
+        });
     CURLcode rc = curl_easy_perform(curl_);
     curl_slist_free_all(list);
     if (rc != CURLE_OK) {
@@ -277,7 +277,7 @@ class S3Store final : public ObjectStore {
     std::string token;
     while (true) {
       std::vector<std::pair<std::string, std::string>> query = {{"list-type", "2"},
-                                                                 {"prefix", root + prefix}};
+                                                                {"prefix", root + prefix}};
       if (!token.empty()) query.emplace_back("continuation-token", token);
       ASSIGN_OR_RETURN(Response r, Call("GET", base_ + "/", query, {}, {}, kEmptySha256));
       if (r.status != 200) return Failure(r, "LIST", prefix.empty() ? "/" : prefix);
@@ -478,9 +478,9 @@ class S3Store final : public ObjectStore {
     if (r.status == 412) return Status::AlreadyExists(EscapeControl(where) + " exists");
     if (code == "SignatureDoesNotMatch" || code == "InvalidAccessKeyId" ||
         (r.status == 403 && code.empty())) {
-      return Status::InvalidArgument(
-          "the S3 service refused our credentials (" + (code.empty() ? "HTTP 403" : code) +
-          "): check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+      return Status::InvalidArgument("the S3 service refused our credentials (" +
+                                     (code.empty() ? "HTTP 403" : code) +
+                                     "): check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
     }
     std::string detail = code.empty() ? "HTTP " + std::to_string(r.status)
                                       : code + (message.empty() ? "" : ": " + message);
@@ -584,8 +584,8 @@ Result<S3Location> ParseS3Url(const std::string& url) {
   while (!loc.prefix.empty() && loc.prefix.back() == '/') loc.prefix.pop_back();
   bool bucket_ok = loc.bucket.size() >= 3 && loc.bucket.size() <= 63;
   for (char c : loc.bucket) {
-    if (!std::islower(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c)) &&
-        c != '-' && c != '.') {
+    if (!std::islower(static_cast<unsigned char>(c)) &&
+        !std::isdigit(static_cast<unsigned char>(c)) && c != '-' && c != '.') {
       bucket_ok = false;
     }
   }

@@ -39,7 +39,7 @@ Result<Credentials> CredentialsFromEnvironment();
 
 // What S3 answers, parsed (exposed for tests).
 struct S3Error {
-  std::string code;     // "NoSuchKey"; empty when the body is no error document
+  std::string code;  // "NoSuchKey"; empty when the body is no error document
   std::string message;
 };
 S3Error ParseS3Error(const std::string& body);

@@ -37,7 +37,8 @@ TEST(S3Xml, ListPage) {
   EXPECT_EQ(page->objects[1].key, "p/a&b");  // entities decoded
   EXPECT_TRUE(page->truncated);
   EXPECT_EQ(page->next_token, "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=");
-  auto last = ParseS3ListPage("<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>");
+  auto last =
+      ParseS3ListPage("<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>");
   ASSERT_TRUE(last.ok());
   EXPECT_TRUE(last->objects.empty());
   EXPECT_FALSE(last->truncated);

@@ -103,8 +103,8 @@ std::string Authorization(const SignedRequest& request, const Credentials& crede
                           const std::string& region, const std::string& service,
                           const std::string& amz_date) {
   std::string scope = Scope(amz_date, region, service);
-  std::string to_sign = "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" +
-                        Sha256Hex(CanonicalRequest(request));
+  std::string to_sign =
+      "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + Sha256Hex(CanonicalRequest(request));
   std::string key = HmacSha256("AWS4" + credentials.secret_access_key, amz_date.substr(0, 8), true);
   key = HmacSha256(key, region, true);
   key = HmacSha256(key, service, true);

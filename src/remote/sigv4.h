@@ -25,7 +25,7 @@ struct SignedRequest {
   std::string path;  // as in the URL but not yet encoded: "/bucket/a b.txt"
   std::vector<std::pair<std::string, std::string>> query;    // not yet encoded
   std::vector<std::pair<std::string, std::string>> headers;  // must include host
-  std::string payload_sha256;  // lowercase hex, or "UNSIGNED-PAYLOAD"
+  std::string payload_sha256;                                // lowercase hex, or "UNSIGNED-PAYLOAD"
 };
 
 // RFC 3986 percent-encoding as SigV4 wants it: unreserved characters

@@ -433,9 +433,9 @@ class DuckDbSession final : public SqlSession {
       for (const std::string& c : partition_by) {
         columns += (columns.empty() ? "" : ", ") + SqlIdentifier(c);
       }
-      Status st = Exec("COPY (" + sql + ") TO " + SqlString(dest_dir) +
-                       " (FORMAT parquet, COMPRESSION " + codec_ + ", PARTITION_BY (" + columns +
-                       "), OVERWRITE_OR_IGNORE)");
+      Status st =
+          Exec("COPY (" + sql + ") TO " + SqlString(dest_dir) + " (FORMAT parquet, COMPRESSION " +
+               codec_ + ", PARTITION_BY (" + columns + "), OVERWRITE_OR_IGNORE)");
       if (!st.ok() && !scan_->error.ok()) return scan_->error;
       return st;
     });
@@ -445,9 +445,8 @@ class DuckDbSession final : public SqlSession {
     if (!locked_) return Status::Internal("LockDown() must come before QueryToParquet()");
     return parquet_internal::Guard(StatusCode::kInvalidArgument, "cannot write " + dest, [&] {
       duckdb::DBConfig::GetConfig(*database_->db->instance).AddAllowedPath(dest);
-      Status st =
-          Exec("COPY (" + sql + ") TO " + SqlString(dest) + " (FORMAT parquet, COMPRESSION " +
-               codec_ + ")");
+      Status st = Exec("COPY (" + sql + ") TO " + SqlString(dest) +
+                       " (FORMAT parquet, COMPRESSION " + codec_ + ")");
       if (!st.ok() && !scan_->error.ok()) return scan_->error;
       return st;
     });
@@ -593,8 +592,7 @@ Result<std::unique_ptr<SqlSession>> OpenInternalSession() {
 
 extern "C" __attribute__((visibility("default"))) pond::sql::SqlSession* pond_open_sql_session(
     bool internal, std::string* error) {
-  auto session =
-      internal ? pond::sql::OpenInternalSession() : pond::sql::OpenPrivateSession();
+  auto session = internal ? pond::sql::OpenInternalSession() : pond::sql::OpenPrivateSession();
   if (!session.ok()) {
     *error = session.status().message();
     return nullptr;

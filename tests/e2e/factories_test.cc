@@ -443,9 +443,9 @@ TEST_F(Factories, ReductionSumsInVersionOrderIncrementallyOrNot) {
   int n = 0;
   for (double v : {1e16, 1.0, -1e16, 3.0}) {
     RowBatch b = Hourly(kJan1 + kHourMicros, 1, v);
-    ASSERT_TRUE(Ok(Pond({"copy",
-                         "host+series://" + HostParquet("v" + std::to_string(++n) + ".parquet", b),
-                         "/t.series"})));
+    ASSERT_TRUE(
+        Ok(Pond({"copy", "host+series://" + HostParquet("v" + std::to_string(++n) + ".parquet", b),
+                 "/t.series"})));
     outputs.push_back(Out(read));  // one version folded on at a time
   }
   EXPECT_EQ(outputs[2], "timestamp,temp.sum\n2026-01-01 00:00:00+00,0.0\n");
@@ -463,9 +463,10 @@ TEST_F(Factories, ReductionRollupSurvivesDamageAndNewSources) {
   ASSERT_TRUE(Ok(Pond({"mkdir", "/s"})));
   ASSERT_TRUE(Ok(Pond(
       {"copy", "host+series://" + HostParquet("a.parquet", Hourly(kJan1, 30, 1)), "/s/a.series"})));
-  Mknod("temporal-reduce", "/r",
-        "in_pattern: /s/*.series\nout_pattern: all\ntime_column: timestamp\n"
-        "resolutions: [1h, 1d]\naggregations:\n  - {type: avg}\n  - {type: count, columns: ['*']}\n");
+  Mknod(
+      "temporal-reduce", "/r",
+      "in_pattern: /s/*.series\nout_pattern: all\ntime_column: timestamp\n"
+      "resolutions: [1h, 1d]\naggregations:\n  - {type: avg}\n  - {type: count, columns: ['*']}\n");
   const Strings read = {"cat", "/r/all/res=1d.series", "--format", "csv"};
   EXPECT_EQ(Out(read),
             "timestamp,temp.avg,timestamp.count\n2026-01-01 00:00:00+00,12.5,24\n"
@@ -473,15 +474,16 @@ TEST_F(Factories, ReductionRollupSurvivesDamageAndNewSources) {
   // Damage every rollup file (same size, one byte changed).
   size_t damaged = 0;
   for (const auto& e : fs::recursive_directory_iterator(pond_ + "/cache/reduce")) {
-    if (e.path().extension() != ".parquet" || e.path().parent_path().filename() != "rollup") continue;
+    if (e.path().extension() != ".parquet" || e.path().parent_path().filename() != "rollup")
+      continue;
     std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(100);
     f.put('\x5a');
     ++damaged;
   }
   EXPECT_EQ(damaged, 1u);
-  ASSERT_TRUE(Ok(Pond(
-      {"copy", "host+series://" + HostParquet("b.parquet", Hourly(kJan1, 2, 100)), "/s/b.series"})));
+  ASSERT_TRUE(Ok(Pond({"copy", "host+series://" + HostParquet("b.parquet", Hourly(kJan1, 2, 100)),
+                       "/s/b.series"})));
   std::string two = Out(read);
   EXPECT_EQ(two,
             "timestamp,temp.avg,timestamp.count\n2026-01-01 00:00:00+00,19.26923076923077,26\n"

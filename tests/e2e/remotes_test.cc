@@ -2,8 +2,8 @@
 // they refuse (issue 9), on file:// remotes.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -222,11 +222,13 @@ TEST_F(Remotes, HostileCases) {
   // A remote with a gap in its commits is not built upon.
   fs::remove(remote_dir_ + "/_delta_log/00000000000000000002.json");
   ASSERT_TRUE(Ok(Pond({"mkdir", "/e"})));
-  EXPECT_TRUE(Fails(Pond({"push", remote_}), 1, "commit _delta_log/00000000000000000002.json is missing"));
+  EXPECT_TRUE(
+      Fails(Pond({"push", remote_}), 1, "commit _delta_log/00000000000000000002.json is missing"));
   PondRun gap = Pond({"verify", remote_});
   EXPECT_EQ(gap.exit_code, 1);
   EXPECT_NE(gap.out.find("problem: commit _delta_log/00000000000000000002.json is missing"),
-            std::string::npos) << gap.out;
+            std::string::npos)
+      << gap.out;
 }
 
 // Checkpoints are checked against the commits, and damaged data files and

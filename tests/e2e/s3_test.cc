@@ -20,8 +20,7 @@ const std::string kS3rverKeys = "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=
 
 class S3Remotes : public Remotes {
  protected:
-  PondRun S3(const Strings& args, const std::string& pond = "",
-             const std::string& keys = kKeys) {
+  PondRun S3(const Strings& args, const std::string& pond = "", const std::string& keys = kKeys) {
     return RunPond(args, keys + " POND=" + ShellQuote(pond.empty() ? pond_ : pond));
   }
   // A third-party client's view (the AWS SDK for JavaScript).
@@ -89,13 +88,13 @@ TEST_F(S3Remotes, SignedPushRestoreAndRefusals) {
   ASSERT_TRUE(Ok(RunPond({"init"}, "POND=" + ShellQuote(other))));
   EXPECT_TRUE(Fails(S3({"push", url, "--endpoint", server.endpoint()}, other), 1,
                     "holds another pond's history"));
-  PondRun wrong = RunPond({"push"}, "AWS_ACCESS_KEY_ID=AKTEST AWS_SECRET_ACCESS_KEY=nope POND=" +
-                                        ShellQuote(pond_));
+  PondRun wrong = RunPond(
+      {"push"}, "AWS_ACCESS_KEY_ID=AKTEST AWS_SECRET_ACCESS_KEY=nope POND=" + ShellQuote(pond_));
   EXPECT_TRUE(Fails(wrong, 1, "refused our credentials (SignatureDoesNotMatch)"));
   EXPECT_EQ(wrong.err.find("nope"), std::string::npos);  // the secret is never printed
-  EXPECT_TRUE(Fails(RunPond({"push"}, "POND=" + ShellQuote(pond_) +
-                                          " AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY="),
-                    1, "no S3 credentials"));
+  EXPECT_TRUE(Fails(
+      RunPond({"push"}, "POND=" + ShellQuote(pond_) + " AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY="),
+      1, "no S3 credentials"));
 }
 
 // Two ponds racing for one empty remote: put-if-absent lets exactly one
@@ -112,8 +111,8 @@ TEST_F(S3Remotes, RacingFirstPushesLeaveOneHistory) {
   }
   std::string script;
   for (size_t i = 0; i < ponds.size(); ++i) {
-    script += kKeys + " POND=" + ShellQuote(ponds[i]) + " " + ShellQuote(POND_BINARY) +
-              " push " + url + " --endpoint " + server.endpoint() + " > " +
+    script += kKeys + " POND=" + ShellQuote(ponds[i]) + " " + ShellQuote(POND_BINARY) + " push " +
+              url + " --endpoint " + server.endpoint() + " > " +
               ShellQuote(dir_.path() + "/out" + std::to_string(i)) + " 2>&1 &\n";
   }
   script += "wait\n";
@@ -155,8 +154,8 @@ TEST_F(S3Remotes, RetriesSlowDownAndMultipartOnS3rver) {
   ASSERT_TRUE(Ok(S3({"restore", "s3://plain/p", restored, "--endpoint", s3rver.endpoint()},
                     restored, kS3rverKeys)));
   EXPECT_EQ(RunPond({"cat", "/d/big.bin"}, "POND=" + ShellQuote(restored)).out, big);
-  EXPECT_TRUE(Ok(S3({"verify", "s3://plain/p", "--endpoint", s3rver.endpoint(), "--deep"}, "",
-                    kS3rverKeys)));
+  EXPECT_TRUE(Ok(
+      S3({"verify", "s3://plain/p", "--endpoint", s3rver.endpoint(), "--deep"}, "", kS3rverKeys)));
 }
 
 // A pond read straight from the remote answers as the pond does, fetching
@@ -167,8 +166,8 @@ TEST_F(S3Remotes, APondReadFromTheRemote) {
   ASSERT_TRUE(server.ok());
   ASSERT_TRUE(Ok(Pond({"mkdir", "/d"})));
   Write(0, 4);
-  ASSERT_TRUE(Ok(Pond({"copy", "host+series://" + HostParquet("t.parquet", Hourly(kJan1, 30, 5)),
-                       "/d/t.series"})));
+  ASSERT_TRUE(Ok(Pond(
+      {"copy", "host+series://" + HostParquet("t.parquet", Hourly(kJan1, 30, 5)), "/d/t.series"})));
   ASSERT_TRUE(Ok(S3({"push", "s3://ponds/p", "--endpoint", server.endpoint()})));
   std::string cache = dir_.path() + "/xdg";
   std::string env = kKeys + " AWS_ENDPOINT_URL=" + server.endpoint() + " XDG_CACHE_HOME=" + cache;
@@ -177,13 +176,12 @@ TEST_F(S3Remotes, APondReadFromTheRemote) {
     all.insert(all.end(), args.begin(), args.end());
     return RunPond(all, env);
   };
-  const std::vector<Strings> reads = {
-      {"list", "-l", "/**"},
-      {"cat", "/d/f3"},
-      {"log"},
-      {"describe", "/d/t.series"},
-      {"query", "SELECT count(*), avg(temp) FROM '/d/t.series'"},
-      {"cat", "/d/t.series", "--format", "csv"}};
+  const std::vector<Strings> reads = {{"list", "-l", "/**"},
+                                      {"cat", "/d/f3"},
+                                      {"log"},
+                                      {"describe", "/d/t.series"},
+                                      {"query", "SELECT count(*), avg(temp) FROM '/d/t.series'"},
+                                      {"cat", "/d/t.series", "--format", "csv"}};
   for (const Strings& args : reads) {
     PondRun r = remote(args);
     EXPECT_TRUE(Ok(r)) << args[0];
@@ -217,9 +215,9 @@ TEST_F(S3Remotes, EnvReferencesPagesAndWarnings) {
   EXPECT_TRUE(Fails(Pond({"remote", "add", "c", "s3://ponds/q", "--access-key-id", "AKTEST",
                           "--secret-access-key", "secret-key"}),
                     2, "${env:VARIABLE}"));
-  ASSERT_TRUE(Ok(Pond({"remote", "add", "c", "s3://ponds/q", "--endpoint", server.endpoint(),
-                       "--access-key-id", "${env:FIELD_ID}", "--secret-access-key",
-                       "${env:FIELD_SECRET}"})));
+  ASSERT_TRUE(Ok(
+      Pond({"remote", "add", "c", "s3://ponds/q", "--endpoint", server.endpoint(),
+            "--access-key-id", "${env:FIELD_ID}", "--secret-access-key", "${env:FIELD_SECRET}"})));
   std::string stored = Out({"cat", "/system/remotes/c"});
   EXPECT_NE(stored.find("${env:FIELD_SECRET}"), std::string::npos);
   EXPECT_EQ(stored.find("secret-key"), std::string::npos);
@@ -234,8 +232,8 @@ TEST_F(S3Remotes, EnvReferencesPagesAndWarnings) {
   EXPECT_EQ(Out({"push"}, env), "c is up to date\n");
   // A remote that wants every commit but cannot be reached: the command
   // succeeds and says so.
-  PondRun added = Pond({"remote", "add", "gone", "s3://ponds/z", "--endpoint",
-                        "http://127.0.0.1:9", "--push-after-commit"},
+  PondRun added = Pond({"remote", "add", "gone", "s3://ponds/z", "--endpoint", "http://127.0.0.1:9",
+                        "--push-after-commit"},
                        env);
   EXPECT_EQ(added.exit_code, 0);  // committed; its own push warned
   PondRun w = Pond({"mkdir", "/after"}, env + " AWS_ACCESS_KEY_ID=a AWS_SECRET_ACCESS_KEY=b");

@@ -4,7 +4,6 @@
 // tests/site/serve.js and driven in Debian's chromium by playwright-core
 // (tests/site/check_site.js). Screenshots land in <build>/site-screenshots.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -43,9 +42,10 @@ class Site : public PondFixture {
                               "  - {type: max}\n")})));
     ASSERT_TRUE(Ok(Pond({"mkdir", "/docs"})));
     ASSERT_TRUE(Ok(Pond({"copy",
-                         Host("about.md", "---\ntitle: About the network\nweight: 5\n---\n"
-                                          "# About\n\nTwo **stations**. <script>alert(1)</script>\n"
-                                          "[North](stations-north.html)\n"),
+                         Host("about.md",
+                              "---\ntitle: About the network\nweight: 5\n---\n"
+                              "# About\n\nTwo **stations**. <script>alert(1)</script>\n"
+                              "[North](stations-north.html)\n"),
                          "/docs/about.md"})));
   }
 
@@ -59,9 +59,10 @@ class Site : public PondFixture {
 
 TEST_F(Site, BuildsAndEveryPageWorksInABrowser) {
   Stations();
-  Mknod("site: {title: Water quality, description: Two stations}\n"
-        "pages:\n  - {name: stations, pattern: /reduced/*/res=*.series, title: Stations}\n"
-        "content:\n  - {pattern: /docs/*.md}\n");
+  Mknod(
+      "site: {title: Water quality, description: Two stations}\n"
+      "pages:\n  - {name: stations, pattern: /reduced/*/res=*.series, title: Stations}\n"
+      "content:\n  - {pattern: /docs/*.md}\n");
   PondRun built = Pond({"run", "/system/site", "build", out_});
   ASSERT_TRUE(Ok(built));
   EXPECT_EQ(built.out, "built 3 pages, 2 series, 6 data files (0 unchanged) into " + out_ + "\n");
@@ -91,8 +92,9 @@ TEST_F(Site, BuildsAndEveryPageWorksInABrowser) {
   NodeServer server("site/serve.js", {out_});
   ASSERT_TRUE(server.ok());
   std::string shots = std::string(POND_BUILD_DIR) + "/site-screenshots";
-  std::string cmd = "node " + ShellQuote(std::string(POND_SOURCE_DIR) + "/tests/site/check_site.js") +
-                    " " + server.endpoint() + "/ " + ShellQuote(shots);
+  std::string cmd = "node " +
+                    ShellQuote(std::string(POND_SOURCE_DIR) + "/tests/site/check_site.js") + " " +
+                    server.endpoint() + "/ " + ShellQuote(shots);
   FILE* p = ::popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   std::string text;
@@ -122,8 +124,10 @@ TEST_F(Site, BuildsAndEveryPageWorksInABrowser) {
       EXPECT_EQ(c["buttons"][0]["label"], "1 day");
       EXPECT_EQ(c["buttons"][0]["resolution"], "1h");  // the finest that fits
       // A drag narrows the window and reads a finer resolution.
-      double before = c["zoom"]["before"]["hi"].get<double>() - c["zoom"]["before"]["lo"].get<double>();
-      double after = c["zoom"]["after"]["hi"].get<double>() - c["zoom"]["after"]["lo"].get<double>();
+      double before =
+          c["zoom"]["before"]["hi"].get<double>() - c["zoom"]["before"]["lo"].get<double>();
+      double after =
+          c["zoom"]["after"]["hi"].get<double>() - c["zoom"]["after"]["lo"].get<double>();
       EXPECT_LT(after, before / 5) << url;
       EXPECT_EQ(c["zoom"]["before"]["resolution"], "6h");
       EXPECT_EQ(c["zoom"]["after"]["resolution"], "1h");
@@ -152,16 +156,17 @@ TEST_F(Site, BuildErrorsAndWarnings) {
   rows.columns = {{"when", CellType::kString}, {"v", CellType::kDouble}};
   rows.rows.push_back({Cell(std::string("today")), Cell(1.0)});
   ASSERT_TRUE(Ok(Pond({"copy", "host+table://" + HostParquet("t.parquet", rows), "/t/a.table"})));
-  ASSERT_TRUE(Ok(Pond({"mknod", "sql-derived-series", "/t/a.series", "--config-path",
-                       Host("d.yaml", "patterns: {a: table:///t/a.table}\nquery: SELECT * FROM a\n")})));
+  ASSERT_TRUE(
+      Ok(Pond({"mknod", "sql-derived-series", "/t/a.series", "--config-path",
+               Host("d.yaml", "patterns: {a: table:///t/a.table}\nquery: SELECT * FROM a\n")})));
   Mknod("pages:\n  - {name: t, pattern: /t/*.series}\n");
   PondRun failed = Pond({"run", "/system/site", "build", out_});
   EXPECT_EQ(failed.exit_code, 1) << failed.err;
   EXPECT_TRUE(fs::exists(out_ + "/nothing.html"));  // the previous site is intact
   // A folder that holds other things is not emptied.
   Host("other/keep.txt", "keep");
-  EXPECT_TRUE(Fails(Pond({"run", "/system/site", "build", host_ + "/other"}), 1,
-                    "not an earlier site"));
+  EXPECT_TRUE(
+      Fails(Pond({"run", "/system/site", "build", host_ + "/other"}), 1, "not an earlier site"));
   EXPECT_TRUE(fs::exists(host_ + "/other/keep.txt"));
 }
 
