@@ -12,7 +12,7 @@
 //
 // OUTDIR gets index.html, one HTML file per page and content item, assets/
 // (our script and stylesheet, uPlot and hyparquet, embedded in pond), and
-// data/<page>/<series>/res=<R>/year=<Y>/*.parquet (Snappy) with a
+// data/<page>/<series>/res=<R>/year=<Y>/[month=<M>/]*.parquet (Snappy) with a
 // manifest.json per series. A series' resolution is the <R> of a file named
 // res=<R>.series (its series name is then its folder's), else "raw" (named
 // by its file stem). The site is built in a folder beside OUTDIR and swapped
@@ -43,6 +43,7 @@ namespace {
 namespace hostfs = std::filesystem;
 
 constexpr const char* kMarker = ".pond-site";
+constexpr double kMonthlyRows = 100000;  // rows a year's file may hold
 
 struct PageSpec {
   std::string name, pattern, title;
@@ -338,17 +339,34 @@ class Builder {
       std::error_code ec;
       hostfs::create_directories(dest, ec);
       if (ec) return Status::IOError("cannot create " + dest + ": " + ec.message());
-      RETURN_IF_ERROR(session->QueryToPartitionedParquet("SELECT *, year(" + t +
-                                                             ") AS \"year\" FROM src WHERE " + t +
-                                                             " IS NOT NULL ORDER BY " + t,
-                                                         dest, {"year"}));
+      // Files of about a year, or of a month where a year would hold more than
+      // kMonthlyRows rows: a view then reads at most two files of the
+      // resolution it picks.
+      std::ostringstream density;
+      RETURN_IF_ERROR(session->Query(
+          "SELECT count(*) AS n, epoch(max(" + t + ")) - epoch(min(" + t + ")) AS span FROM src",
+          sql::OutputFormat::kJsonLines, density));
+      auto d = nlohmann::json::parse(density.str(), nullptr, false);
+      double n = d.is_object() && d["n"].is_number() ? d["n"].get<double>() : 0;
+      double span = d.is_object() && d["span"].is_number() ? d["span"].get<double>() : 0;
+      double per_year = n * 365.25 * 86400 / std::max(span, 86400.0);
+      bool monthly = per_year > kMonthlyRows;
+      std::vector<std::string> by = {"year"};
+      std::string select = "SELECT *, year(" + t + ") AS \"year\"";
+      if (monthly) {
+        by.push_back("month");
+        select += ", month(" + t + ") AS \"month\"";
+      }
+      RETURN_IF_ERROR(session->QueryToPartitionedParquet(
+          select + " FROM src WHERE " + t + " IS NOT NULL ORDER BY " + t, dest, by));
       // What each file holds.
       std::ostringstream stats;
-      RETURN_IF_ERROR(session->Query(
-          "SELECT filename AS f, count(*) AS n, epoch_us(min(" + t + ")) AS lo, epoch_us(max(" + t +
-              ")) AS hi FROM read_parquet(" + SqlString(dest + "/*/*.parquet") +
-              ", filename = true) GROUP BY filename ORDER BY filename",
-          sql::OutputFormat::kJsonLines, stats));
+      RETURN_IF_ERROR(
+          session->Query("SELECT filename AS f, count(*) AS n, epoch_us(min(" + t +
+                             ")) AS lo, epoch_us(max(" + t + ")) AS hi FROM read_parquet(" +
+                             SqlString(dest + (monthly ? "/*/*/*.parquet" : "/*/*.parquet")) +
+                             ", filename = true) GROUP BY filename ORDER BY filename",
+                         sql::OutputFormat::kJsonLines, stats));
       nlohmann::json res;
       res["name"] = r.name;
       res["seconds"] = r.seconds;
