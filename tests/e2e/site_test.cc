@@ -116,13 +116,15 @@ TEST_F(Site, BuildsAndEveryPageWorksInABrowser) {
       EXPECT_EQ(c["state"], "drawn") << url;
       EXPECT_GT(c["pixels"].get<int>(), 1000) << url;  // the canvas has drawn lines
       EXPECT_LE(c["firstView"]["files"].get<int>(), 2) << url;
-      EXPECT_EQ(c["firstView"]["resolution"], "6h") << url;  // a year: 1460 points <= 1500
+      EXPECT_EQ(c["firstView"]["resolution"], "1d") << url;  // everything, the coarsest
       for (const auto& b : c["buttons"]) {
         EXPECT_LE(b["fetched"].get<int>(), 2) << url << " " << b["label"];
         EXPECT_LE(b["files"].get<int>(), 2) << url << " " << b["label"];
       }
       EXPECT_EQ(c["buttons"][0]["label"], "1 day");
       EXPECT_EQ(c["buttons"][0]["resolution"], "1h");  // the finest that fits
+      EXPECT_EQ(c["buttons"][4]["label"], "all");
+      EXPECT_EQ(c["buttons"][4]["resolution"], "6h");  // a year: 1460 points <= 1500
       // A drag narrows the window and reads a finer resolution.
       double before =
           c["zoom"]["before"]["hi"].get<double>() - c["zoom"]["before"]["lo"].get<double>();

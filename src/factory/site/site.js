@@ -1,7 +1,9 @@
 // DuckPond site charts: each <div class="chart" data-manifest="..."> draws
-// one series with uPlot, reading Snappy Parquet with hyparquet. A view picks
-// the finest resolution whose points in the visible window stay within the
-// page's target, and fetches only the files that overlap the window.
+// one series with uPlot, reading Snappy Parquet with hyparquet. The first
+// view shows the whole range at the coarsest resolution; a duration button
+// or a drag-zoom picks the finest resolution whose points in the visible
+// window stay within the page's target. A view fetches only the files that
+// overlap its window.
 import { parquetReadObjects } from 'hyparquet';
 
 const DAY = 86400;
@@ -88,7 +90,8 @@ class Chart {
         .catch((e) => this.fail(e)));
       buttons.appendChild(b);
     }
-    await this.show(this.min, this.max);
+    // The first view: everything, at the coarsest resolution.
+    await this.show(this.min, this.max, this.resolutions[this.resolutions.length - 1]);
   }
 
   // The finest resolution whose points in [lo, hi] stay within the target;
@@ -102,8 +105,8 @@ class Chart {
     return this.resolutions[this.resolutions.length - 1];
   }
 
-  async show(lo, hi) {
-    const r = this.pick(lo, hi);
+  async show(lo, hi, resolution) {
+    const r = resolution || this.pick(lo, hi);
     const files = r.files.filter((f) => f.max >= lo && f.min <= hi);
     const parts = await Promise.all(files.map((f) => loadFile(this.base + f.path)));
     const rows = parts.flat().map((row) => ({ ...row, __t: seconds(row[this.m.time_column]) }))
