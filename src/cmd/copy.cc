@@ -146,23 +146,6 @@ Status CopyCsvIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
   return st;
 }
 
-// Checks that a new version of series `node` keeps the types of the columns
-// its earlier versions have; new columns are fine (missing ones read as NULL).
-Status CheckSeriesSchema(tinyfs::FS& fs, const tinyfs::Node& node, const ParquetInfo& info) {
-  ASSIGN_OR_RETURN(auto versions, fs.Versions(node));
-  for (const auto& [name, type] : sql::MergedColumns(versions)) {
-    for (const auto& [new_name, new_type] : info.columns) {
-      if (new_name == name && new_type != type) {
-        return Status::InvalidArgument(
-            Quote(node.path) + " cannot take this version: its column '" + EscapeControl(name) +
-            "' is " + new_type + " here but " + type +
-            " in earlier versions (a series keeps its column types)");
-      }
-    }
-  }
-  return Status::OK();
-}
-
 // Streams one host file into a new version at `pond_path`.
 Status CopyFileIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
                   const std::string& pond_path, const CopyOptions& opts) {
@@ -203,10 +186,6 @@ Status CopyFileIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
       return Status::InvalidArgument(Quote(src.text) + " is not a Parquet file, so it " +
                                      "cannot be stored as a " + src.format);
     }
-    nlohmann::json attrs = {{"num_rows", info->num_rows}};
-    nlohmann::json columns = nlohmann::json::array();
-    for (const auto& [name, sql_type] : info->columns) columns.push_back({name, sql_type});
-    attrs["columns"] = columns;
     type = EntryType::kFileTable;
     if (src.format == "series") {
       if (!info->time_column) {
@@ -223,13 +202,10 @@ Status CopyFileIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
         return Status::InvalidArgument(Quote(pond_path) + " has the time column '" +
                                        *existing_time + "', not '" + *info->time_column + "'");
       }
-      if (existing) RETURN_IF_ERROR(CheckSeriesSchema(fs, *existing, *info));
+      if (existing) RETURN_IF_ERROR(sql::CheckSeriesColumns(fs, *existing, *info));
       type = EntryType::kFileSeries;
-      attrs["time_column"] = *info->time_column;
-      meta.min_event_time = info->min_time;
-      meta.max_event_time = info->max_time;
     }
-    meta.attributes = attrs.dump();
+    meta = sql::TabularMeta(*info, type == EntryType::kFileSeries);
   }
   ASSIGN_OR_RETURN(auto writer, pond.NewContent());
   RETURN_IF_ERROR(

@@ -297,4 +297,34 @@ Status PrepareQuery(SqlSession& session, tinyfs::FS& fs, tlogfs::Pond& pond, con
   return Status::OK();
 }
 
+tinyfs::VersionMeta TabularMeta(const ParquetInfo& info, bool series) {
+  tinyfs::VersionMeta meta;
+  nlohmann::json attrs = {{"num_rows", info.num_rows}};
+  nlohmann::json columns = nlohmann::json::array();
+  for (const auto& [name, sql_type] : info.columns) columns.push_back({name, sql_type});
+  attrs["columns"] = columns;
+  if (series && info.time_column) {
+    attrs["time_column"] = *info.time_column;
+    meta.min_event_time = info.min_time;
+    meta.max_event_time = info.max_time;
+  }
+  meta.attributes = attrs.dump();
+  return meta;
+}
+
+Status CheckSeriesColumns(tinyfs::FS& fs, const tinyfs::Node& node, const ParquetInfo& info) {
+  ASSIGN_OR_RETURN(auto versions, fs.Versions(node));
+  for (const auto& [name, type] : MergedColumns(versions)) {
+    for (const auto& [new_name, new_type] : info.columns) {
+      if (new_name == name && new_type != type) {
+        return Status::InvalidArgument(
+            "'" + EscapeControl(node.path) + "' cannot take this version: its column '" +
+            EscapeControl(name) + "' is " + new_type + " here but " + type +
+            " in earlier versions (a series keeps its column types)");
+      }
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace pond::sql

@@ -77,4 +77,14 @@ std::vector<SchemaColumn> VersionColumns(const tinyfs::NodeVersion& v);
 // the order first seen, with its type.
 std::vector<SchemaColumn> MergedColumns(const std::vector<tinyfs::NodeVersion>& versions);
 
+// The metadata of a new version of a stored table or series that holds the
+// Parquet file `info` describes: its rows and columns, and for a series its
+// time column and event-time bounds (REQUIRES: info.time_column for a series).
+tinyfs::VersionMeta TabularMeta(const ParquetInfo& info, bool series);
+
+// OK when a new version described by `info` keeps the types of the columns
+// the earlier versions of series `node` have (new columns are fine: they
+// read as NULL in older versions); InvalidArgument naming the column otherwise.
+Status CheckSeriesColumns(tinyfs::FS& fs, const tinyfs::Node& node, const ParquetInfo& info);
+
 }  // namespace pond::sql
