@@ -37,8 +37,10 @@ void AddRunCommand(CLI::App& app, Context& ctx) {
   auto opts = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand("run", "Run an executable factory node (one transaction)");
   cmd->add_option("path", opts->path, "the node")->required();
-  cmd->add_option("args", opts->args, "what the factory takes");
+  // Everything after the node is the factory's, options included
+  // (`pond run /system/site build OUT --base-url /sub/`).
   cmd->prefix_command();
+  cmd->fallthrough(false);
   cmd->callback([&ctx, opts, cmd] {
     ctx.ran = true;
     RunOptions o = *opts;

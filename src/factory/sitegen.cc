@@ -34,6 +34,7 @@
 #include "sql/pond_tables.h"
 #include "tinyfs/path.h"
 #include "util/duration.h"
+#include "util/hash.h"
 #include "util/id.h"
 #include "util/text.h"
 
@@ -131,13 +132,33 @@ class Builder {
 
   Status Build(const std::string& outdir) {
     std::error_code ec;
-    hostfs::path out = hostfs::absolute(outdir, ec);
+    hostfs::path out = hostfs::absolute(outdir, ec).lexically_normal();
+    if (out.has_relative_path() && out.filename().empty()) out = out.parent_path();  // "dir/"
+    if (out == out.root_path() || out.filename() == "." || out.filename() == "..") {
+      return Status::InvalidArgument("'" + EscapeControl(outdir) +
+                                     "' cannot hold a site (name a folder to build into)");
+    }
+    if (hostfs::is_symlink(out, ec)) {
+      return Status::InvalidArgument("'" + EscapeControl(outdir) +
+                                     "' is a symbolic link; build into the folder it points to");
+    }
+    hostfs::path pond_dir = hostfs::weakly_canonical(ctx_.pond.dir(), ec);
+    hostfs::path real = hostfs::weakly_canonical(out, ec);
+    auto inside = [](const hostfs::path& a, const hostfs::path& b) {  // a inside or equal to b
+      auto [x, y] = std::mismatch(b.begin(), b.end(), a.begin(), a.end());
+      return x == b.end();
+    };
+    if (!pond_dir.empty() && (inside(real, pond_dir) || inside(pond_dir, real))) {
+      return Status::InvalidArgument("'" + EscapeControl(outdir) +
+                                     "' is inside the pond (or holds it); build elsewhere");
+    }
     previous_ = hostfs::exists(out / kMarker, ec) ? out.string() : "";
+    if (!previous_.empty()) previous_canonical_ = hostfs::weakly_canonical(out, ec);
     if (hostfs::exists(out, ec)) {
       if (!hostfs::is_directory(out, ec)) {
         return Status::InvalidArgument("'" + EscapeControl(outdir) + "' is not a folder");
       }
-      if (!hostfs::is_empty(out, ec) && !hostfs::exists(out / kMarker, ec)) {
+      if (!hostfs::is_empty(out, ec) && previous_.empty()) {
         return Status::InvalidArgument("'" + EscapeControl(outdir) +
                                        "' holds files that are not an earlier site; "
                                        "build into an empty or new folder");
@@ -149,21 +170,12 @@ class Builder {
     hostfs::create_directories(staging_, ec);
     if (ec) return Status::IOError("cannot create " + staging_ + ": " + ec.message());
     Status st = BuildInto();
+    if (st.ok()) st = KeepOthers();
+    if (st.ok()) st = Swap(out);
     if (!st.ok()) {
       hostfs::remove_all(staging_, ec);
       return st;
     }
-    // Swap: the old site aside, the new one in, the old one gone.
-    std::string old = (parent / ("." + out.filename().string() + ".old-" + NewUuidV7())).string();
-    bool had = hostfs::exists(out, ec);
-    if (had) hostfs::rename(out, old, ec);
-    if (ec) return Status::IOError("cannot replace " + out.string() + ": " + ec.message());
-    hostfs::rename(staging_, out, ec);
-    if (ec) {
-      if (had) hostfs::rename(old, out, ec);
-      return Status::IOError("cannot replace " + out.string());
-    }
-    if (had) hostfs::remove_all(old, ec);
     ctx_.out << "built " << pages_.size() << " page" << (pages_.size() == 1 ? "" : "s") << ", "
              << series_count_ << " series, " << files_ << " data files (" << reused_
              << " unchanged) into " << EscapeControl(out.string()) << "\n";
@@ -171,6 +183,45 @@ class Builder {
   }
 
  private:
+  // Entries of the earlier site that no build made (a CNAME, a .git folder):
+  // moved into the new site, so a rebuild replaces only its own output.
+  Status KeepOthers() {
+    if (previous_.empty()) return Status::OK();
+    std::ifstream in(previous_ + "/" + kMarker);
+    std::set<std::string> made;
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("made ", 0) == 0) made.insert(line.substr(5));
+    }
+    std::error_code ec;
+    for (const auto& e : hostfs::directory_iterator(previous_, ec)) {
+      std::string name = e.path().filename().string();
+      if (name == kMarker || made.count(name) || hostfs::exists(staging_ + "/" + name)) continue;
+      hostfs::rename(e.path(), staging_ + "/" + name, ec);
+      if (ec) return Status::IOError("cannot keep " + e.path().string() + ": " + ec.message());
+    }
+    return Status::OK();
+  }
+
+  // The old site aside, the new one in, the old one gone.
+  Status Swap(const hostfs::path& out) {
+    std::error_code ec;
+    hostfs::path parent = out.parent_path();
+    std::string old = (parent / ("." + out.filename().string() + ".old-" + NewUuidV7())).string();
+    bool had = hostfs::exists(out, ec);
+    if (had) {
+      hostfs::rename(out, old, ec);
+      if (ec) return Status::IOError("cannot replace " + out.string() + ": " + ec.message());
+    }
+    hostfs::rename(staging_, out, ec);
+    if (ec) {
+      std::error_code back;
+      if (had) hostfs::rename(old, out, back);
+      return Status::IOError("cannot replace " + out.string() + ": " + ec.message());
+    }
+    if (had) hostfs::remove_all(old, ec);
+    return Status::OK();
+  }
+
   Status BuildInto() {
     for (const SiteAsset& a : SiteAssets()) {
       RETURN_IF_ERROR(WriteText(staging_ + "/assets/" + a.name, std::string(a.bytes)));
@@ -200,7 +251,13 @@ class Builder {
     }
     index += "</ul>\n";
     RETURN_IF_ERROR(WriteText(staging_ + "/index.html", Layout(config_.title, "index", index)));
-    return WriteText(staging_ + "/" + kMarker, "built by pond sitegen\n");
+    // What this build made, so that the next one replaces only that.
+    std::string marker = "built by pond sitegen\n";
+    std::error_code ec;
+    for (const auto& e : hostfs::directory_iterator(staging_, ec)) {
+      marker += "made " + e.path().filename().string() + "\n";
+    }
+    return WriteText(staging_ + "/" + kMarker, marker);
   }
 
   std::string Layout(const std::string& title, const std::string& slug, const std::string& body) {
@@ -250,7 +307,7 @@ class Builder {
       pages_.push_back(std::move(empty));
       return Status::OK();
     }
-    // page capture -> series name -> resolutions
+    // page capture -> series (its pond path without the resolution) -> resolutions
     std::map<std::string, std::map<std::string, std::vector<Resolution>>> groups;
     for (const PatternMatch& m : matches) {
       std::string capture = m.captures.empty() ? "" : m.captures[0];
@@ -259,7 +316,7 @@ class Builder {
       std::string stem = file.substr(0, file.rfind('.'));
       Resolution r;
       r.pond_path = m.path;
-      std::string series;
+      std::string series;  // the series' own path: a resolution's folder, or the file
       if (stem.rfind("res=", 0) == 0 && parts.size() >= 2) {
         r.name = stem.substr(4);
         auto micros = ParseDurationMicros(r.name);
@@ -268,21 +325,41 @@ class Builder {
                                          "' names a resolution that is not a duration");
         }
         r.seconds = *micros / 1000000;
-        series = parts[parts.size() - 2];
+        parts.pop_back();
+        series = tinyfs::JoinPath(parts);
       } else {
         r.name = "raw";
-        series = stem;
+        series = m.path;
       }
-      groups[capture][series].push_back(std::move(r));
+      auto& resolutions = groups[capture][series];
+      for (const Resolution& other : resolutions) {
+        if (other.name == r.name) {
+          return Status::InvalidArgument("'" + EscapeControl(m.path) + "' and '" +
+                                         EscapeControl(other.pond_path) +
+                                         "' are the same resolution of one series");
+        }
+      }
+      resolutions.push_back(std::move(r));
     }
     for (auto& [capture, series] : groups) {
       Page page;
       page.slug = Slug(capture.empty() ? spec.name : spec.name + "-" + capture);
       std::string base = spec.title.empty() ? spec.name : spec.title;
-      page.title = capture.empty() ? base : capture;
+      page.title = capture.empty() ? base : spec.title.empty() ? capture : base + ": " + capture;
       page.body = "<h1>" + Html(page.title) + "</h1>\n";
-      for (auto& [name, resolutions] : series) {
-        std::string dir = "data/" + page.slug + "/" + Slug(name);
+      std::set<std::string> dirs;
+      for (auto& [path, resolutions] : series) {
+        // Shown by its last name; stored under a folder no other series of
+        // the page has (names that slug alike get a hash of their path).
+        std::vector<std::string> parts = tinyfs::SplitPath(path);
+        std::string name = parts.back();
+        if (resolutions[0].name == "raw") name = name.substr(0, name.rfind('.'));
+        std::string slug = Slug(name);
+        if (!dirs.insert(slug).second) {
+          slug += "-" + Sha256Hex(path).substr(0, 8);
+          dirs.insert(slug);
+        }
+        std::string dir = "data/" + page.slug + "/" + slug;
         RETURN_IF_ERROR(WriteSeries(dir, name, resolutions));
         page.body +=
             "<section class=\"chart\" data-manifest=\"" + Html(dir) + "/manifest.json\">\n<h2>" +
@@ -314,10 +391,16 @@ class Builder {
       RETURN_IF_ERROR(session->LockDown());
       RETURN_IF_ERROR(session->SetParquetCompression("snappy"));
       ASSIGN_OR_RETURN(Columns columns, DescribeTable(*session, "src"));
+      // The series' declared time column, else its first time-typed one.
+      auto is_time = [](const std::string& type) {
+        return type.rfind("TIMESTAMP", 0) == 0 || type == "DATE";
+      };
       std::string time;
       for (const auto& [column, type] : columns) {
-        bool timestamp = type == "TIMESTAMP WITH TIME ZONE" || type == "TIMESTAMP";
-        if (timestamp && (time.empty() || column == "timestamp")) time = column;
+        if (source.time_column && column == *source.time_column && is_time(type)) time = column;
+      }
+      for (const auto& [column, type] : columns) {
+        if (time.empty() && is_time(type)) time = column;
       }
       if (time.empty()) {
         return Status::InvalidArgument("'" + EscapeControl(r.pond_path) +
@@ -325,13 +408,16 @@ class Builder {
       }
       if (!manifest.contains("columns")) {
         manifest["time_column"] = time;
+        for (auto& c : columns) {
+          if (c.first == time) c.second = "TIMESTAMP WITH TIME ZONE";  // as written below
+        }
         manifest["columns"] = columns;
       }
       std::string rel = "res=" + r.name;
       std::string dest = staging_ + "/" + dir + "/" + rel;
       std::string t = SqlIdentifier(time);
       // The same source as in the earlier build: its files are linked, not rewritten.
-      std::string identity = CacheKey({"site-data-1", SourceIdentity(source)});
+      std::string identity = CacheKey({"site-data-2", SourceIdentity(source)});
       if (auto reused = Reuse(dir, r.name, identity)) {
         manifest["resolutions"].push_back(std::move(*reused));
         continue;
@@ -343,16 +429,29 @@ class Builder {
       // kMonthlyRows rows: a view then reads at most two files of the
       // resolution it picks.
       std::ostringstream density;
-      RETURN_IF_ERROR(session->Query(
-          "SELECT count(*) AS n, epoch(max(" + t + ")) - epoch(min(" + t + ")) AS span FROM src",
-          sql::OutputFormat::kJsonLines, density));
+      RETURN_IF_ERROR(session->Query("SELECT count(" + t + ") AS n, epoch(max(" + t +
+                                         ")) - epoch(min(" + t + ")) AS span FROM src",
+                                     sql::OutputFormat::kJsonLines, density));
       auto d = nlohmann::json::parse(density.str(), nullptr, false);
       double n = d.is_object() && d["n"].is_number() ? d["n"].get<double>() : 0;
       double span = d.is_object() && d["span"].is_number() ? d["span"].get<double>() : 0;
       double per_year = n * 365.25 * 86400 / std::max(span, 86400.0);
       bool monthly = per_year > kMonthlyRows;
+      nlohmann::json res;
+      res["name"] = r.name;
+      res["seconds"] = r.seconds;
+      res["source"] = identity;
+      res["files"] = nlohmann::json::array();
+      res["rows"] = 0;
+      if (n == 0) {  // nothing to draw yet: a resolution without files
+        manifest["resolutions"].push_back(std::move(res));
+        continue;
+      }
       std::vector<std::string> by = {"year"};
-      std::string select = "SELECT *, year(" + t + ") AS \"year\"";
+      // Every time type is written as TIMESTAMP WITH TIME ZONE (microseconds,
+      // UTC), which the browser reads as it is.
+      std::string select = "SELECT * REPLACE (CAST(" + t + " AS TIMESTAMP WITH TIME ZONE) AS " + t +
+                           "), year(" + t + ") AS \"year\"";
       if (monthly) {
         by.push_back("month");
         select += ", month(" + t + ") AS \"month\"";
@@ -367,11 +466,6 @@ class Builder {
                              SqlString(dest + (monthly ? "/*/*/*.parquet" : "/*/*.parquet")) +
                              ", filename = true) GROUP BY filename ORDER BY filename",
                          sql::OutputFormat::kJsonLines, stats));
-      nlohmann::json res;
-      res["name"] = r.name;
-      res["seconds"] = r.seconds;
-      res["source"] = identity;
-      res["files"] = nlohmann::json::array();
       int64_t rows = 0;
       double lo = 0, hi = 0;
       std::string line;
@@ -389,6 +483,9 @@ class Builder {
         f["rows"] = j["n"];
         f["min"] = j["lo"].get<double>() / 1e6;
         f["max"] = j["hi"].get<double>() / 1e6;
+        ASSIGN_OR_RETURN(std::string sha, Sha256OfFile(file));
+        f["size"] = hostfs::file_size(file);
+        f["sha256"] = sha;
         lo = res["files"].empty() ? f["min"].get<double>() : std::min(lo, f["min"].get<double>());
         hi = res["files"].empty() ? f["max"].get<double>() : std::max(hi, f["max"].get<double>());
         rows += j["n"].get<int64_t>();
@@ -421,15 +518,35 @@ class Builder {
         continue;
       }
       std::error_code ec;
+      // Every file checked first: a plain file of the earlier site, as it was written.
+      for (const auto& f : res["files"]) {
+        std::string path = f.is_object() ? f.value("path", "") : "";
+        if (path.empty() || path.find("..") != std::string::npos) return std::nullopt;
+        hostfs::path from = hostfs::path(previous_) / dir / path;
+        hostfs::path real = hostfs::weakly_canonical(from, ec);
+        auto [x, y] = std::mismatch(previous_canonical_.begin(), previous_canonical_.end(),
+                                    real.begin(), real.end());
+        if (ec || x != previous_canonical_.end() ||
+            !hostfs::is_regular_file(hostfs::symlink_status(from, ec)) ||
+            !f["size"].is_number_unsigned() ||
+            hostfs::file_size(from, ec) != f["size"].get<uint64_t>() || !f["sha256"].is_string()) {
+          return std::nullopt;
+        }
+        auto sha = Sha256OfFile(from.string());
+        if (!sha.ok() || *sha != f["sha256"].get<std::string>()) return std::nullopt;
+      }
+      // Then linked in (copied where links cannot be made).
       for (const auto& f : res["files"]) {
         std::string path = f.value("path", "");
-        if (path.empty() || path.find("..") != std::string::npos) return std::nullopt;
         hostfs::path from = hostfs::path(previous_) / dir / path;
         hostfs::path to = hostfs::path(staging_) / dir / path;
         hostfs::create_directories(to.parent_path(), ec);
         hostfs::create_hard_link(from, to, ec);
         if (ec) hostfs::copy_file(from, to, ec);
-        if (ec) return std::nullopt;
+        if (ec) {
+          hostfs::remove_all(hostfs::path(staging_) / dir / ("res=" + name), ec);
+          return std::nullopt;
+        }
         ++files_;
         ++reused_;
       }
@@ -447,6 +564,8 @@ class Builder {
     }
     for (const PatternMatch& m : matches) {
       ASSIGN_OR_RETURN(std::string text, ctx_.fs.ReadFile(m.node));
+      if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // a byte-order mark
+      for (size_t at; (at = text.find("\r\n")) != std::string::npos;) text.erase(at, 1);
       Page page;
       std::string file = tinyfs::SplitPath(m.path).back();
       page.slug = Slug(file.substr(0, file.rfind('.')));
@@ -479,7 +598,7 @@ class Builder {
         if (f.Has("hidden")) {
           ASSIGN_OR_RETURN(page.hidden, f.Bool("hidden"));
         }
-        RETURN_IF_ERROR(f.Done());
+        // Other keys (author, date, ...) are the page's own business.
         size_t after = text.find('\n', end + 1);
         body = after == std::string::npos ? "" : text.substr(after + 1);
       }
@@ -497,6 +616,7 @@ class Builder {
   std::string base_url_;
   std::string staging_;
   std::string previous_;  // the earlier build in OUTDIR, "" when none
+  hostfs::path previous_canonical_;
   std::vector<Page> pages_;
   int64_t series_count_ = 0;
   int64_t files_ = 0;
@@ -564,6 +684,23 @@ class Sitegen final : public Factory {
         config->sidebar.push_back(std::move(item));
       }
     }
+    auto url_ok = [](const std::string& u) {
+      return u.rfind("/", 0) == 0 || u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0;
+    };
+    if (!url_ok(config->base_url)) {
+      return f.Error("'site.base_url' must start with / (or be an http(s):// URL), not '" +
+                     EscapeControl(config->base_url) + "'");
+    }
+    for (const NavItem& n : config->sidebar) {
+      std::string lower = n.href;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      size_t colon = lower.find(':');
+      if (colon != std::string::npos && colon < lower.find('/') && lower.rfind("http:", 0) != 0 &&
+          lower.rfind("https:", 0) != 0 && lower.rfind("mailto:", 0) != 0) {
+        return f.Error("sidebar link '" + EscapeControl(n.href) +
+                       "' must be relative or http(s)://");
+      }
+    }
     if (f.Has("target_points")) {
       ASSIGN_OR_RETURN(config->target_points, f.Integer("target_points"));
       if (config->target_points < 10) return f.Error("'target_points' must be at least 10");
@@ -592,6 +729,10 @@ class Sitegen final : public Factory {
       }
     }
     if (outdir.empty()) return Status::InvalidArgument("sitegen build needs an OUTDIR");
+    if (base_url.rfind("/", 0) != 0 && base_url.rfind("http://", 0) != 0 &&
+        base_url.rfind("https://", 0) != 0) {
+      return Status::InvalidArgument("--base-url must start with / (or be an http(s):// URL)");
+    }
     if (base_url.empty() || base_url.back() != '/') base_url += '/';
     Builder builder(ctx, config, base_url);
     return builder.Build(outdir);

@@ -675,9 +675,14 @@ Result<tinyfs::DynamicContent> Reduce(Evaluator& eval, std::shared_ptr<const Con
         std::string header, row;
         std::getline(in, header);
         std::getline(in, row);
-        std::vector<std::string> cells;
-        std::stringstream cs(row);
-        for (std::string cell; std::getline(cs, cell, ',');) cells.push_back(cell);
+        std::vector<std::string> cells(1);  // "0,," is three cells, two of them empty
+        for (char c : row) {
+          if (c == ',') {
+            cells.emplace_back();
+          } else {
+            cells.back() += c;
+          }
+        }
         if (cells.size() != 3) return Status::Internal("cannot read back " + dest);
         info.num_rows = std::stoll(cells[0]);
         info.time_column = config->time_column;

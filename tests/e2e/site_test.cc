@@ -8,7 +8,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "e2e/node_server.h"
 #include "e2e/pond_fixture.h"
@@ -170,6 +172,95 @@ TEST_F(Site, BuildErrorsAndWarnings) {
   EXPECT_TRUE(
       Fails(Pond({"run", "/system/site", "build", host_ + "/other"}), 1, "not an earlier site"));
   EXPECT_TRUE(fs::exists(host_ + "/other/keep.txt"));
+}
+
+// Found by attacking the site generator as a user: each was a wrong page
+// with exit 0, or a build that damaged something.
+TEST_F(Site, HostileCases) {
+  ASSERT_TRUE(Ok(Pond({"mkdir", "-p", "/col/st"})));
+  auto series = [&](const std::string& name, const std::string& sql) {
+    std::string host = host_ + "/" + std::to_string(std::hash<std::string>()(name)) + ".parquet";
+    RowBatch none;
+    (void)none;
+    std::string cmd = ShellQuote(std::string(POND_BUILD_DIR) + "/bench/plain_query") + " " +
+                      ShellQuote("COPY (" + sql + ") TO '" + host + "' (FORMAT parquet)") +
+                      " >/dev/null";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+    return host;
+  };
+  const std::string hours =
+      "SELECT TIMESTAMP '2024-06-01' AS timestamp, TIMESTAMP '2025-01-01' + INTERVAL (i) HOUR "
+      "AS event_time, i::DOUBLE AS v, 'x' || i AS s FROM range(50) t(i)";
+  // Two names that slug alike are two series; a declared time column is the time.
+  ASSERT_TRUE(Ok(Pond({"copy", "--time-column", "event_time",
+                       "host+series://" + series("a b", hours), "/col/st/a b.series"})));
+  ASSERT_TRUE(
+      Ok(Pond({"copy", "--time-column", "event_time",
+               "host+series://" + series("a-b", hours + " WHERE i < 10"), "/col/st/a-b.series"})));
+  ASSERT_TRUE(Ok(Pond({"copy",
+                       "host+series://" + series("empty",
+                                                 "SELECT TIMESTAMP '2025-01-01' AS timestamp, "
+                                                 "1.0::DOUBLE AS v WHERE false"),
+                       "/col/st/empty.series"})));
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/docs"})));
+  ASSERT_TRUE(Ok(Pond(
+      {"copy", Host("w.md", "\xEF\xBB\xBF---\r\ntitle: Windows\r\nauthor: me\r\n---\r\nHi\r\n"),
+       "/docs/w.md"})));
+  Mknod("pages:\n  - {name: c, pattern: /col/*/*.series}\ncontent:\n  - {pattern: /docs/*.md}\n");
+  std::string out = out_ + "/";  // a trailing slash is the same folder
+  PondRun built = Pond({"run", "/system/site", "build", out, "--base-url", "/sub/"});
+  ASSERT_TRUE(Ok(built)) << built.err;
+  std::set<std::string> manifests;
+  for (const auto& e : fs::recursive_directory_iterator(out_ + "/data")) {
+    if (e.path().filename() == "manifest.json") manifests.insert(e.path().parent_path().string());
+  }
+  EXPECT_EQ(manifests.size(), 3u);
+  for (const std::string& dir : manifests) {
+    std::ifstream in(dir + "/manifest.json");
+    auto m = nlohmann::json::parse(in);
+    EXPECT_EQ(m["resolutions"].size(), 1u) << dir;
+    if (m["name"] == "empty") {
+      EXPECT_EQ(m["resolutions"][0]["files"].size(), 0u);
+      continue;
+    }
+    EXPECT_EQ(m["time_column"], "event_time") << dir;
+    double lo = m["resolutions"][0]["min"], hi = m["resolutions"][0]["max"];
+    EXPECT_EQ(lo, 1735689600.0) << dir;  // 2025-01-01, not the constant 2024-06-01
+    EXPECT_GT(hi, lo) << dir;
+  }
+  std::ifstream page(out_ + "/w.html");
+  std::string html((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+  EXPECT_NE(html.find("<title>Windows</title>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<base href=\"/sub/\">"), std::string::npos);
+
+  // A rebuild keeps what the user put beside the site, never reuses a file
+  // that changed, and never follows a link out of the site.
+  std::ofstream(out_ + "/CNAME") << "example.org\n";
+  fs::create_directories(out_ + "/.git");
+  std::string data;
+  for (const auto& e : fs::recursive_directory_iterator(out_ + "/data")) {
+    if (e.path().extension() == ".parquet") data = e.path().string();
+  }
+  ASSERT_FALSE(data.empty());
+  std::ofstream(data, std::ios::trunc).flush();  // damaged: empty
+  PondRun rebuilt = Pond({"run", "/system/site", "build", out_});
+  ASSERT_TRUE(Ok(rebuilt));
+  EXPECT_NE(rebuilt.out.find("(1 unchanged)"), std::string::npos) << rebuilt.out;
+  EXPECT_GT(fs::file_size(data), 0u);
+  EXPECT_TRUE(fs::exists(out_ + "/CNAME"));
+  EXPECT_TRUE(fs::exists(out_ + "/.git"));
+
+  // Folders that cannot hold a site.
+  EXPECT_TRUE(Fails(Pond({"run", "/system/site", "build", "/"}), 1, "cannot hold a site"));
+  EXPECT_TRUE(Fails(Pond({"run", "/system/site", "build", pond_ + "/site"}), 1, "inside the pond"));
+  fs::create_symlink(out_, dir_.path() + "/link");
+  EXPECT_TRUE(
+      Fails(Pond({"run", "/system/site", "build", dir_.path() + "/link"}), 1, "symbolic link"));
+  EXPECT_TRUE(Fails(Pond({"run", "/system/site", "build", out_, "--base-url", "sub"}), 1,
+                    "--base-url must start with /"));
+  for (const auto& e : fs::directory_iterator(dir_.path())) {
+    EXPECT_EQ(e.path().filename().string().find(".building-"), std::string::npos) << e.path();
+  }
 }
 
 }  // namespace

@@ -40,12 +40,21 @@ function describe(column) {
   return { base, agg, name: parts.join('.') || base, unit };
 }
 
-// What to draw: per base column, its average (or its one value) as a line
-// and its min/max as a band around it when the reduction has them.
+const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL.*|BOOLEAN)$/;
+
+// A drawable number, or null (NULL, NaN, infinities and non-numbers are gaps).
+function value(v) {
+  if (v == null) return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+// What to draw: per base numeric column, its average (or its one value) as a
+// line and its min/max as a band around it when the reduction has them.
 function plan(columns, timeColumn) {
   const bases = new Map();
-  for (const [name] of columns) {
-    if (name === timeColumn) continue;
+  for (const [name, type] of columns) {
+    if (name === timeColumn || !NUMERIC.test(type)) continue;
     const d = describe(name);
     if (d.agg === 'count') continue;
     if (!bases.has(d.base)) bases.set(d.base, { ...d, cols: {} });
@@ -78,9 +87,19 @@ class Chart {
     if (!r.ok) throw new Error(`${this.manifestUrl}: HTTP ${r.status}`);
     this.m = await r.json();
     // Finest first; a raw series (no resolution) counts as the finest.
-    this.resolutions = [...this.m.resolutions].sort((a, b) => (a.seconds || 0) - (b.seconds || 0));
+    this.resolutions = [...this.m.resolutions].filter((x) => x.files.length)
+      .sort((a, b) => (a.seconds || 0) - (b.seconds || 0));
+    if (!this.resolutions.length) {
+      this.el.dataset.state = 'empty';
+      this.el.querySelector('.plot').textContent = 'No data yet.';
+      return;
+    }
     this.min = Math.min(...this.resolutions.map((x) => x.min));
     this.max = Math.max(...this.resolutions.map((x) => x.max));
+    if (this.max - this.min < 1) {  // one instant: a window around it
+      this.min -= 3600;
+      this.max += 3600;
+    }
     this.lines = plan(this.m.columns, this.m.time_column);
     const buttons = this.el.querySelector('.buttons');
     for (const [label, span] of DURATIONS) {
@@ -117,12 +136,12 @@ class Chart {
     this.lines.forEach((line, i) => {
       const color = COLORS[i % COLORS.length];
       const at = data.length;
-      data.push(rows.map((row) => (row[line.line] == null ? null : Number(row[line.line]))));
+      data.push(rows.map((row) => value(row[line.line])));
       series.push({ label: line.label, stroke: color, width: 1.5, spanGaps: false });
       if (line.min && line.max) {
-        data.push(rows.map((row) => (row[line.max] == null ? null : Number(row[line.max]))));
+        data.push(rows.map((row) => value(row[line.max])));
         series.push({ label: `${line.label} max`, stroke: color + '55', width: 0.5 });
-        data.push(rows.map((row) => (row[line.min] == null ? null : Number(row[line.min]))));
+        data.push(rows.map((row) => value(row[line.min])));
         series.push({ label: `${line.label} min`, stroke: color + '55', width: 0.5 });
         bands.push({ series: [at + 1, at + 2], fill: color + '22' });
       }
