@@ -335,7 +335,8 @@ Result<std::unique_ptr<ReadStream>> FS::OpenFile(const Node& file, std::optional
     ASSIGN_OR_RETURN(DynamicContent content, ComputeDynamic(file));
     return OpenHostFile(content.host_path);
   }
-  if (!IsFile(file.type)) {
+  // A config node (an executable or a transform) reads as its stored config.
+  if (!IsFile(file.type) && file.type != EntryType::kDynamicData) {
     return Status::InvalidArgument("'" + file.path + "' is a " + EntryTypeName(file.type) +
                                    ", not a file");
   }
