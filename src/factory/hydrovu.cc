@@ -11,6 +11,7 @@
 //
 //   pond run NODE collect [--device NAME]   new readings, one transaction
 //   pond run NODE status                    each device's watermark and rows
+//   pond run NODE archive [--device NAME]   compact the active series into an archive
 //
 // A device's readings are one row per timestamp (UTC) with a DOUBLE column
 // per parameter, "<Parameter>.<Unit>" (ids where HydroVu has no name),
@@ -20,6 +21,7 @@
 // duplicates one. When max_points_per_run cuts a backlog, only timestamps
 // every parameter of the last page has reached are kept; the next run goes on
 // from there.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -190,6 +192,54 @@ Result<std::optional<int64_t>> Watermark(tinyfs::FS& fs, const Config& c, const 
   return newest;
 }
 
+// Stores host Parquet file `host` as a new version of series `path`
+// (created, with its folders, when missing).
+Status StoreSeries(RunContext& ctx, const std::string& path, const std::string& host) {
+  ASSIGN_OR_RETURN(ParquetEngine * engine, ctx.pond.table().engine().Get());
+  ASSIGN_OR_RETURN(ParquetInfo info, engine->InspectParquet(host, {"timestamp"}));
+  auto existing = ctx.fs.TryResolve(path);
+  if (existing.ok() && *existing) {
+    RETURN_IF_ERROR(sql::CheckSeriesColumns(ctx.fs, **existing, info));
+  } else {
+    std::vector<std::string> parts = tinyfs::SplitPath(path);
+    parts.pop_back();
+    RETURN_IF_ERROR(ctx.fs.Mkdir(tinyfs::JoinPath(parts), /*parents=*/true).status());
+  }
+  ASSIGN_OR_RETURN(auto writer, ctx.pond.NewContent());
+  ASSIGN_OR_RETURN(auto in, OpenHostFile(host));
+  std::string buf(1 << 20, '\0');
+  while (true) {
+    ASSIGN_OR_RETURN(size_t n, in->Read(buf.data(), buf.size()));
+    if (n == 0) break;
+    RETURN_IF_ERROR(writer->Append(std::string_view(buf.data(), n)));
+  }
+  ASSIGN_OR_RETURN(tinyfs::ContentRef ref, writer->Finish());
+  return ctx.fs.WriteFile(path, tinyfs::EntryType::kFileSeries, ref, sql::TabularMeta(info, true))
+      .status();
+}
+
+// A temporary Parquet file in the collector's cache folder, removed with it.
+class TempParquet {
+ public:
+  static Result<std::unique_ptr<TempParquet>> Make(Evaluator& eval) {
+    ASSIGN_OR_RETURN(std::string folder, eval.CacheDir("hydrovu"));
+    return std::unique_ptr<TempParquet>(
+        new TempParquet(folder + "/.new-" + NewUuidV7() + ".parquet"));
+  }
+  ~TempParquet() {
+    std::error_code ec;
+    hostfs::remove(path_, ec);
+    UnregisterTempFile(handle_);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit TempParquet(std::string path)
+      : path_(std::move(path)), handle_(RegisterTempFile(path_)) {}
+  std::string path_;
+  int handle_;
+};
+
 // Appends `readings` as a version of the device's active series.
 Status Append(RunContext& ctx, const Config& c, const Device& d, const Readings& readings) {
   std::set<std::string> names;
@@ -209,40 +259,9 @@ Status Append(RunContext& ctx, const Config& c, const Device& d, const Readings&
     batch.rows.push_back(std::move(row));
   }
   ASSIGN_OR_RETURN(ParquetEngine * engine, ctx.pond.table().engine().Get());
-  ASSIGN_OR_RETURN(std::string folder, ctx.eval.CacheDir("hydrovu"));
-  std::string tmp = folder + "/.new-" + NewUuidV7() + ".parquet";
-  int handle = RegisterTempFile(tmp);
-  struct Remove {
-    std::string path;
-    int handle;
-    ~Remove() {
-      std::error_code ec;
-      hostfs::remove(path, ec);
-      UnregisterTempFile(handle);
-    }
-  } remove{tmp, handle};
-  RETURN_IF_ERROR(engine->WriteRows(batch, tmp));
-  ASSIGN_OR_RETURN(ParquetInfo info, engine->InspectParquet(tmp, {"timestamp"}));
-  std::string path = ActivePath(c, d);
-  auto existing = ctx.fs.TryResolve(path);
-  if (existing.ok() && *existing) {
-    RETURN_IF_ERROR(sql::CheckSeriesColumns(ctx.fs, **existing, info));
-  } else {
-    std::vector<std::string> parts = tinyfs::SplitPath(path);
-    parts.pop_back();
-    RETURN_IF_ERROR(ctx.fs.Mkdir(tinyfs::JoinPath(parts), /*parents=*/true).status());
-  }
-  ASSIGN_OR_RETURN(auto writer, ctx.pond.NewContent());
-  ASSIGN_OR_RETURN(auto in, OpenHostFile(tmp));
-  std::string buf(1 << 20, '\0');
-  while (true) {
-    ASSIGN_OR_RETURN(size_t n, in->Read(buf.data(), buf.size()));
-    if (n == 0) break;
-    RETURN_IF_ERROR(writer->Append(std::string_view(buf.data(), n)));
-  }
-  ASSIGN_OR_RETURN(tinyfs::ContentRef ref, writer->Finish());
-  return ctx.fs.WriteFile(path, tinyfs::EntryType::kFileSeries, ref, sql::TabularMeta(info, true))
-      .status();
+  ASSIGN_OR_RETURN(auto tmp, TempParquet::Make(ctx.eval));
+  RETURN_IF_ERROR(engine->WriteRows(batch, tmp->path()));
+  return StoreSeries(ctx, ActivePath(c, d), tmp->path());
 }
 
 // New readings of one device, at most `max_points` values.
@@ -307,6 +326,40 @@ Result<Readings> Collect(Client& client, const Device& d, int64_t start, int64_t
     page = next->second;
   }
   return readings;
+}
+
+// Compacts each device's active series (every version) into one version of
+// <name>_archive_<YYYYMMDD>.series and removes the active series; the
+// watermark, which reads the archives too, carries over.
+Status Archive(RunContext& ctx, const Config& c, const std::vector<const Device*>& devices) {
+  std::string day = FormatMicrosUtc(NowMicros()).substr(0, 10);
+  day.erase(std::remove(day.begin(), day.end(), '-'), day.end());
+  int64_t archived = 0;
+  for (const Device* d : devices) {
+    std::string active = ActivePath(c, *d);
+    auto node = ctx.fs.TryResolve(active);
+    if (!node.ok() || !*node) continue;
+    std::string folder = c.archive_path.empty() ? c.hydrovu_path + "/devices/" + d->id
+                                                : c.archive_path + "/" + d->id;
+    std::string target = folder + "/" + d->name + "_archive_" + day + ".series";
+    auto exists = ctx.fs.TryResolve(target);
+    if (exists.ok() && *exists) {
+      return Status::AlreadyExists("device " + d->name + " was archived today already (" + target +
+                                   ")");
+    }
+    ASSIGN_OR_RETURN(sql::TableSource source,
+                     sql::ResolvePondTable(ctx.fs, ctx.pond, active, {}, ctx.eval.scratch()));
+    ASSIGN_OR_RETURN(auto session, sql::OpenInternalSqlSession());
+    RETURN_IF_ERROR(session->AddTable("src", source));
+    RETURN_IF_ERROR(session->LockDown());
+    ASSIGN_OR_RETURN(auto tmp, TempParquet::Make(ctx.eval));
+    RETURN_IF_ERROR(session->QueryToParquet("SELECT * FROM src ORDER BY timestamp", tmp->path()));
+    RETURN_IF_ERROR(StoreSeries(ctx, target, tmp->path()));
+    RETURN_IF_ERROR(ctx.fs.Remove(active, /*recursive=*/false));
+    ++archived;
+  }
+  ctx.out << "archived " << archived << " device" << (archived == 1 ? "" : "s") << "\n";
+  return Status::OK();
 }
 
 class HydroVu final : public Factory {
@@ -395,8 +448,10 @@ class HydroVu final : public Factory {
       }
       return Status::OK();
     }
+    if (verb == "archive") return Archive(ctx, c, devices);
     if (verb != "collect") {
-      return Status::InvalidArgument("hydrovu runs as: collect [--device NAME] | status");
+      return Status::InvalidArgument(
+          "hydrovu runs as: collect [--device NAME] | status | archive [--device NAME]");
     }
     auto started = std::chrono::steady_clock::now();
     Client client(c);

@@ -188,5 +188,30 @@ TEST_F(HydroVu, AKilledRunLosesAndDuplicatesNothing) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM '/hydrovu/devices/202/creek_active.series'"), "25");
 }
 
+// Archiving compacts the active versions into one and starts afresh; the
+// watermark carries over, so nothing is collected twice.
+TEST_F(HydroVu, ArchiveCarriesTheWatermarkOver) {
+  NodeServer server("hydrovu/standin.js", {"--fixture", Fixture(), "--client-id", "client",
+                                           "--client-secret", "sesame", "--page-size", "10"});
+  ASSERT_TRUE(server.ok());
+  Mknod(server.endpoint() + "/", 20);
+  ASSERT_TRUE(Ok(Run({"collect", "--device", "well"})));  // 20 of 50 readings
+  PondRun archived = Run({"archive", "--device", "well"});
+  ASSERT_TRUE(Ok(archived));
+  EXPECT_EQ(archived.out, "archived 1 device\n");
+  std::string listing = Out({"list", "/hydrovu/devices/101/*"});
+  EXPECT_EQ(listing.find("well_active.series"), std::string::npos) << listing;
+  ASSERT_NE(listing.find("well_archive_"), std::string::npos) << listing;
+  std::string archive = Lines(listing)[0];
+  PondRun versions = Pond({"describe", archive});
+  EXPECT_NE(versions.out.find("versions:  1"), std::string::npos) << versions.out;
+  // The rest of the backlog, then nothing: every reading once over both files.
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Ok(Run({"collect", "--device", "well"})));
+  EXPECT_EQ(
+      Scalar("SELECT count(*), count(DISTINCT timestamp) FROM '/hydrovu/devices/101/*.series'"),
+      "30,30");
+  EXPECT_TRUE(Fails(Run({"archive", "--device", "well"}), 1, "archived today already"));
+}
+
 }  // namespace
 }  // namespace pond::testing
