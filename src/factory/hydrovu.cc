@@ -21,10 +21,13 @@
 // duplicates one. When max_points_per_run cuts a backlog, only timestamps
 // every parameter of the last page has reached are kept; the next run goes on
 // from there.
+#include <simdjson.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -35,6 +38,7 @@
 #include "sql/pond_tables.h"
 #include "storage/temp_files.h"
 #include "tinyfs/path.h"
+#include "util/counters.h"
 #include "util/id.h"
 #include "util/text.h"
 #include "util/time.h"
@@ -135,6 +139,7 @@ class Client {
     std::string error;
     net::Response r;
     const int attempts = 5;
+    PhaseTimer waiting("hydrovu: waiting on the server");
     for (int i = 0; i < attempts; ++i) {
       if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200 << (i - 1)));
       if (!http_.Send(method, url, headers, body, &r, &error, /*stall_seconds=*/60)) {
@@ -264,6 +269,83 @@ Status Append(RunContext& ctx, const Config& c, const Device& d, const Readings&
   return StoreSeries(ctx, ActivePath(c, d), tmp->path());
 }
 
+// An id as HydroVu sends it: a string, or a number.
+std::string IdText(simdjson::ondemand::value v) {
+  std::string_view text;
+  if (v.get_string().get(text) == simdjson::SUCCESS) return std::string(text);
+  int64_t n = 0;
+  if (v.get_int64().get(n) == simdjson::SUCCESS) return std::to_string(n);
+  return "?";
+}
+
+// One data page, read with simdjson (pages are large: a DOM would cost more
+// than everything else a run does): its readings at or after `start` into
+// `readings`, and `horizon`, the newest time every parameter has reached.
+Status ParsePage(const std::string& body, int64_t start,
+                 const std::function<std::string(const char*, const std::string&)>& name_of,
+                 Readings& readings, int64_t* points, std::optional<int64_t>& horizon) {
+  simdjson::ondemand::parser parser;
+  simdjson::padded_string json(body);
+  simdjson::ondemand::document doc;
+  if (parser.iterate(json).get(doc) != simdjson::SUCCESS) return Status::IOError("not JSON");
+  simdjson::ondemand::array parameters;
+  if (doc["parameters"].get_array().get(parameters) != simdjson::SUCCESS) {
+    return Status::IOError("no parameters");
+  }
+  for (auto item : parameters) {
+    simdjson::ondemand::object p;
+    if (item.get_object().get(p) != simdjson::SUCCESS) return Status::IOError("a bad parameter");
+    std::string pid = "?", uid = "?";
+    std::optional<int64_t> last;
+    std::string column;
+    bool have_readings = false;
+    // Fields in any order: ids first if they come first, readings buffered by column.
+    std::vector<std::pair<int64_t, double>> values;
+    for (auto field : p) {
+      std::string_view key;
+      if (field.unescaped_key().get(key) != simdjson::SUCCESS) return Status::IOError("a bad key");
+      if (key == "parameterId") {
+        pid = IdText(field.value());
+      } else if (key == "unitId") {
+        uid = IdText(field.value());
+      } else if (key == "readings") {
+        simdjson::ondemand::array list;
+        if (field.value().get_array().get(list) != simdjson::SUCCESS) {
+          return Status::IOError("readings that are not a list");
+        }
+        have_readings = true;
+        for (auto r : list) {
+          simdjson::ondemand::object reading;
+          if (r.get_object().get(reading) != simdjson::SUCCESS) continue;
+          int64_t t = 0;
+          double v = 0;
+          bool has_t = false, has_v = false;
+          for (auto f : reading) {
+            std::string_view k;
+            if (f.unescaped_key().get(k) != simdjson::SUCCESS) continue;
+            if (k == "timestamp") {
+              has_t = f.value().get_int64().get(t) == simdjson::SUCCESS;
+            } else if (k == "value") {
+              has_v = f.value().get_double().get(v) == simdjson::SUCCESS;
+            }
+          }
+          if (!has_t || t < start) continue;
+          last = last ? std::max(*last, t) : t;
+          if (has_v && std::isfinite(v)) values.emplace_back(t, v);
+        }
+      }
+    }
+    if (!have_readings) continue;
+    column = name_of("parameters", pid) + "." + name_of("units", uid);
+    for (const auto& [t, v] : values) {
+      readings[t][column] = v;
+      ++*points;
+    }
+    if (last) horizon = horizon ? std::min(*horizon, *last) : *last;
+  }
+  return Status::OK();
+}
+
 // New readings of one device, at most `max_points` values.
 Result<Readings> Collect(Client& client, const Device& d, int64_t start, int64_t max_points,
                          const nlohmann::json& names, int64_t* points) {
@@ -281,34 +363,11 @@ Result<Readings> Collect(Client& client, const Device& d, int64_t start, int64_t
     ASSIGN_OR_RETURN(net::Response r,
                      client.Get("v1/locations/" + d.id + "/data?startTime=" + std::to_string(start),
                                 headers, "reading device " + d.name));
-    auto j = nlohmann::json::parse(r.body, nullptr, false);
-    if (!j.is_object() || !j["parameters"].is_array()) {
-      return Status::IOError("HydroVu sent device " + d.name + "'s readings in an unknown shape");
-    }
     std::optional<int64_t> horizon;  // what every parameter of this page has reached
-    for (const auto& p : j["parameters"]) {
-      if (!p.is_object() || !p["readings"].is_array()) continue;
-      std::string pid = p["parameterId"].is_string() ? p["parameterId"].get<std::string>()
-                        : p["parameterId"].is_number()
-                            ? std::to_string(p["parameterId"].get<int64_t>())
-                            : "?";
-      std::string uid = p["unitId"].is_string()   ? p["unitId"].get<std::string>()
-                        : p["unitId"].is_number() ? std::to_string(p["unitId"].get<int64_t>())
-                                                  : "?";
-      std::string column = name_of("parameters", pid) + "." + name_of("units", uid);
-      std::optional<int64_t> last;
-      for (const auto& reading : p["readings"]) {
-        if (!reading.is_object() || !reading["timestamp"].is_number()) continue;
-        int64_t t = reading["timestamp"].get<int64_t>();
-        if (t < start) continue;
-        last = last ? std::max(*last, t) : t;
-        if (!reading["value"].is_number()) continue;
-        double v = reading["value"].get<double>();
-        if (!std::isfinite(v)) continue;
-        readings[t][column] = v;
-        ++*points;
-      }
-      if (last) horizon = horizon ? std::min(*horizon, *last) : *last;
+    Status parsed = ParsePage(r.body, start, name_of, readings, points, horizon);
+    if (!parsed.ok()) {
+      return Status::IOError("HydroVu sent device " + d.name + "'s readings in an unknown shape (" +
+                             parsed.message() + ")");
     }
     auto next = r.headers.find("x-isi-next-page");
     if (next == r.headers.end() || next->second.empty()) break;
@@ -454,6 +513,7 @@ class HydroVu final : public Factory {
           "hydrovu runs as: collect [--device NAME] | status | archive [--device NAME]");
     }
     auto started = std::chrono::steady_clock::now();
+    PhaseTimer timer("hydrovu: collect");
     Client client(c);
     RETURN_IF_ERROR(client.Authenticate());
     ASSIGN_OR_RETURN(net::Response r, client.Get("v1/sispec/friendlynames", {}, "reading names"));
