@@ -520,4 +520,54 @@ Result<tinyfs::DynamicContent> Evaluator::MaterializeWith(
   return content;
 }
 
+Evaluator::Temp::Temp(std::string path)
+    : path_(std::move(path)), handle_(RegisterTempFile(path_)) {}
+
+Evaluator::Temp::~Temp() {
+  std::error_code ec;
+  hostfs::remove(path_, ec);
+  UnregisterTempFile(handle_);
+}
+
+Result<std::unique_ptr<Evaluator::Temp>> Evaluator::TempFile(const std::string& kind,
+                                                             const std::string& extension) {
+  ASSIGN_OR_RETURN(std::string folder, CacheDir(kind));
+  return std::make_unique<Temp>(folder + "/.new-" + NewUuidV7() + extension);
+}
+
+Status StoreSeriesVersion(tinyfs::FS& fs, tlogfs::Pond& pond, const std::string& path,
+                          const std::string& host, const std::vector<std::string>& time_columns,
+                          const std::string& extra) {
+  ASSIGN_OR_RETURN(ParquetEngine * engine, pond.table().engine().Get());
+  ASSIGN_OR_RETURN(ParquetInfo info, engine->InspectParquet(host, time_columns));
+  if (!info.time_column) {
+    return Status::InvalidArgument("'" + EscapeControl(path) + "' would have no time column");
+  }
+  auto existing = fs.TryResolve(path);
+  if (existing.ok() && *existing) {
+    RETURN_IF_ERROR(sql::CheckSeriesColumns(fs, **existing, info));
+  } else {
+    std::vector<std::string> parts = tinyfs::SplitPath(path);
+    parts.pop_back();
+    RETURN_IF_ERROR(fs.Mkdir(tinyfs::JoinPath(parts), /*parents=*/true).status());
+  }
+  ASSIGN_OR_RETURN(auto writer, pond.NewContent());
+  ASSIGN_OR_RETURN(auto in, OpenHostFile(host));
+  std::string buf(1 << 20, '\0');
+  while (true) {
+    ASSIGN_OR_RETURN(size_t n, in->Read(buf.data(), buf.size()));
+    if (n == 0) break;
+    RETURN_IF_ERROR(writer->Append(std::string_view(buf.data(), n)));
+  }
+  ASSIGN_OR_RETURN(tinyfs::ContentRef ref, writer->Finish());
+  tinyfs::VersionMeta meta = sql::TabularMeta(info, true);
+  auto attrs = nlohmann::json::parse(meta.attributes, nullptr, false);
+  auto more = nlohmann::json::parse(extra, nullptr, false);
+  if (attrs.is_object() && more.is_object()) {
+    attrs.update(more);
+    meta.attributes = attrs.dump();
+  }
+  return fs.WriteFile(path, tinyfs::EntryType::kFileSeries, ref, meta).status();
+}
+
 }  // namespace pond::factory

@@ -96,6 +96,23 @@ class Evaluator final : public tinyfs::DynamicNodes {
   // $POND/cache/<kind>, or a scratch folder when the cache is not writable.
   Result<std::string> CacheDir(const std::string& kind);
 
+  // A host file path for a factory's own scratch file (not created), in the
+  // cache folder of `kind`; removed when the returned object goes (or, after
+  // a crash, by the temporary-file registry).
+  class Temp {
+   public:
+    explicit Temp(std::string path);
+    ~Temp();
+    Temp(const Temp&) = delete;
+    Temp& operator=(const Temp&) = delete;
+    const std::string& path() const { return path_; }
+
+   private:
+    std::string path_;
+    int handle_;
+  };
+  Result<std::unique_ptr<Temp>> TempFile(const std::string& kind, const std::string& extension);
+
  private:
   struct Virtual {
     Child child;
@@ -135,6 +152,16 @@ std::unique_ptr<Evaluator> Attach(tinyfs::FS& fs, tlogfs::Pond& pond);
 
 // A hex SHA-256 over `parts` (each length-prefixed), for cache keys.
 std::string CacheKey(const std::vector<std::string>& parts);
+
+// Stores host Parquet file `host` as a new version of series `path` (created,
+// with its folders, when missing): the version's rows, columns, time column
+// (the first of `time_columns` it has) and bounds are recorded, and its
+// columns must keep the types earlier versions gave them. `extra` (a JSON
+// object) is merged into the version's attributes.
+Status StoreSeriesVersion(tinyfs::FS& fs, tlogfs::Pond& pond, const std::string& path,
+                          const std::string& host,
+                          const std::vector<std::string>& time_columns = {"timestamp"},
+                          const std::string& extra = "{}");
 
 // Writes `text` to host file `path` whole, through a temporary file and a
 // rename: a reader sees the old content or the new, never a part.

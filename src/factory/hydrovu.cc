@@ -197,54 +197,6 @@ Result<std::optional<int64_t>> Watermark(tinyfs::FS& fs, const Config& c, const 
   return newest;
 }
 
-// Stores host Parquet file `host` as a new version of series `path`
-// (created, with its folders, when missing).
-Status StoreSeries(RunContext& ctx, const std::string& path, const std::string& host) {
-  ASSIGN_OR_RETURN(ParquetEngine * engine, ctx.pond.table().engine().Get());
-  ASSIGN_OR_RETURN(ParquetInfo info, engine->InspectParquet(host, {"timestamp"}));
-  auto existing = ctx.fs.TryResolve(path);
-  if (existing.ok() && *existing) {
-    RETURN_IF_ERROR(sql::CheckSeriesColumns(ctx.fs, **existing, info));
-  } else {
-    std::vector<std::string> parts = tinyfs::SplitPath(path);
-    parts.pop_back();
-    RETURN_IF_ERROR(ctx.fs.Mkdir(tinyfs::JoinPath(parts), /*parents=*/true).status());
-  }
-  ASSIGN_OR_RETURN(auto writer, ctx.pond.NewContent());
-  ASSIGN_OR_RETURN(auto in, OpenHostFile(host));
-  std::string buf(1 << 20, '\0');
-  while (true) {
-    ASSIGN_OR_RETURN(size_t n, in->Read(buf.data(), buf.size()));
-    if (n == 0) break;
-    RETURN_IF_ERROR(writer->Append(std::string_view(buf.data(), n)));
-  }
-  ASSIGN_OR_RETURN(tinyfs::ContentRef ref, writer->Finish());
-  return ctx.fs.WriteFile(path, tinyfs::EntryType::kFileSeries, ref, sql::TabularMeta(info, true))
-      .status();
-}
-
-// A temporary Parquet file in the collector's cache folder, removed with it.
-class TempParquet {
- public:
-  static Result<std::unique_ptr<TempParquet>> Make(Evaluator& eval) {
-    ASSIGN_OR_RETURN(std::string folder, eval.CacheDir("hydrovu"));
-    return std::unique_ptr<TempParquet>(
-        new TempParquet(folder + "/.new-" + NewUuidV7() + ".parquet"));
-  }
-  ~TempParquet() {
-    std::error_code ec;
-    hostfs::remove(path_, ec);
-    UnregisterTempFile(handle_);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  explicit TempParquet(std::string path)
-      : path_(std::move(path)), handle_(RegisterTempFile(path_)) {}
-  std::string path_;
-  int handle_;
-};
-
 // Appends `readings` as a version of the device's active series.
 Status Append(RunContext& ctx, const Config& c, const Device& d, const Readings& readings) {
   std::set<std::string> names;
@@ -264,9 +216,9 @@ Status Append(RunContext& ctx, const Config& c, const Device& d, const Readings&
     batch.rows.push_back(std::move(row));
   }
   ASSIGN_OR_RETURN(ParquetEngine * engine, ctx.pond.table().engine().Get());
-  ASSIGN_OR_RETURN(auto tmp, TempParquet::Make(ctx.eval));
+  ASSIGN_OR_RETURN(auto tmp, ctx.eval.TempFile("hydrovu", ".parquet"));
   RETURN_IF_ERROR(engine->WriteRows(batch, tmp->path()));
-  return StoreSeries(ctx, ActivePath(c, d), tmp->path());
+  return StoreSeriesVersion(ctx.fs, ctx.pond, ActivePath(c, d), tmp->path());
 }
 
 // An id as HydroVu sends it: a string, or a number.
@@ -411,9 +363,9 @@ Status Archive(RunContext& ctx, const Config& c, const std::vector<const Device*
     ASSIGN_OR_RETURN(auto session, sql::OpenInternalSqlSession());
     RETURN_IF_ERROR(session->AddTable("src", source));
     RETURN_IF_ERROR(session->LockDown());
-    ASSIGN_OR_RETURN(auto tmp, TempParquet::Make(ctx.eval));
+    ASSIGN_OR_RETURN(auto tmp, ctx.eval.TempFile("hydrovu", ".parquet"));
     RETURN_IF_ERROR(session->QueryToParquet("SELECT * FROM src ORDER BY timestamp", tmp->path()));
-    RETURN_IF_ERROR(StoreSeries(ctx, target, tmp->path()));
+    RETURN_IF_ERROR(StoreSeriesVersion(ctx.fs, ctx.pond, target, tmp->path()));
     RETURN_IF_ERROR(ctx.fs.Remove(active, /*recursive=*/false));
     ++archived;
   }
