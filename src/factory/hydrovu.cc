@@ -147,6 +147,7 @@ class Client {
         return Status::IOError(what + " failed: cannot reach HydroVu at " +
                                EscapeControl(config_.base_url) + " (" + error + ")");
       }
+      received_ += r.body.size();
       if ((r.status == 429 || r.status >= 500) && i + 1 < attempts) continue;
       return r;
     }
@@ -156,6 +157,10 @@ class Client {
   const Config& config_;
   net::Http http_;
   std::string token_;
+  uint64_t received_ = 0;
+
+ public:
+  uint64_t received() const { return received_; }
 };
 
 // The readings of one device: timestamp (seconds) -> column -> value.
@@ -491,7 +496,9 @@ class HydroVu final : public Factory {
     char elapsed[32];
     std::snprintf(elapsed, sizeof elapsed, "%.2f", seconds);
     ctx.out << "collected " << total << " readings (" << rows << " rows) from " << devices.size()
-            << " device" << (devices.size() == 1 ? "" : "s") << " in " << elapsed << " s\n";
+            << " device" << (devices.size() == 1 ? "" : "s") << ", " << client.received()
+            << " bytes"
+            << " received, in " << elapsed << " s\n";
     return Status::OK();
   }
 };

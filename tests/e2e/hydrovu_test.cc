@@ -94,7 +94,7 @@ TEST_F(HydroVu, CollectsEverythingOnceAndThenOnlyWhatIsNew) {
 
   PondRun first = Run({"collect"});
   ASSERT_TRUE(Ok(first));
-  EXPECT_EQ(first.out.rfind("collected 75 readings (55 rows) from 2 devices in ", 0), 0u)
+  EXPECT_EQ(first.out.rfind("collected 75 readings (55 rows) from 2 devices, ", 0), 0u)
       << first.out;
   EXPECT_EQ(Scalar("SELECT count(*), count(DISTINCT timestamp) FROM '" + well_ + "'"), "30,30");
   EXPECT_EQ(Scalar("SELECT \"Temperature.C\", \"Conductivity.uS\", \"99.C\" FROM '" + well_ +
@@ -121,7 +121,7 @@ TEST_F(HydroVu, CollectsEverythingOnceAndThenOnlyWhatIsNew) {
            std::to_string(kStart + 41 * 3600) + R"(, "value": 51}]})");
   PondRun third = Run({"collect", "--device", "well"});
   ASSERT_TRUE(Ok(third));
-  EXPECT_EQ(third.out.rfind("collected 2 readings (2 rows) from 1 device", 0), 0u) << third.out;
+  EXPECT_EQ(third.out.rfind("collected 2 readings (2 rows) from 1 device, ", 0), 0u) << third.out;
   EXPECT_EQ(Scalar("SELECT count(*), count(DISTINCT timestamp) FROM '" + well_ + "'"), "32,32");
   std::string status = Out({"run", "/system/etc/hydrovu", "status"}, kEnv);
   EXPECT_NE(status.find("well\t101\t2026-01-02T17:00:00"), std::string::npos) << status;

@@ -48,19 +48,19 @@ TEST_F(Logfiles, AppendRotateTruncateEndWithTheHostsBytesOnce) {
   fs::create_directories(logs_);
   Mknod("lines");
   Append("app.log", "a\nb\n");
-  EXPECT_EQ(Ingest(), "ingested 4 bytes in 1 version from 1 file\n");
+  EXPECT_EQ(Ingest().rfind("ingested 4 bytes in 1 version from 1 file in ", 0), 0u);
   Append("app.log", "c\npartial");  // a line still being written waits
-  EXPECT_EQ(Ingest(), "ingested 2 bytes in 1 version from 1 file\n");
+  EXPECT_EQ(Ingest().rfind("ingested 2 bytes in 1 version from 1 file in ", 0), 0u);
   Append("app.log", "\nd\n");
   Ingest();
-  EXPECT_EQ(Ingest(), "ingested 0 bytes in 0 versions from 1 file\n");
+  EXPECT_EQ(Ingest().rfind("ingested 0 bytes in 0 versions from 1 file in ", 0), 0u);
   EXPECT_EQ(Versions("/logs/app.log"), "a\nb\nc\npartial\nd\n");
 
   // Rotation: the old file gains a last line and is renamed; a new one starts.
   Append("app.log", "e\n");
   fs::rename(logs_ + "/app.log", logs_ + "/app.log.1");
   Append("app.log", "f\n");
-  EXPECT_EQ(Ingest(), "ingested 4 bytes in 2 versions from 1 file\n");
+  EXPECT_EQ(Ingest().rfind("ingested 4 bytes in 2 versions from 1 file in ", 0), 0u);
   EXPECT_EQ(Versions("/logs/app.log"), "a\nb\nc\npartial\nd\ne\nf\n");
 
   // Truncation: the same file starts over (shorter, or another head).
@@ -72,7 +72,7 @@ TEST_F(Logfiles, AppendRotateTruncateEndWithTheHostsBytesOnce) {
   EXPECT_EQ(Versions("/logs/app.log"), "a\nb\nc\npartial\nd\ne\nf\ng\nXYZ\nlonger than before\n");
   // The latest version is what the host file holds now.
   EXPECT_EQ(Out({"cat", "/logs/app.log"}), "XYZ\nlonger than before\n");
-  EXPECT_EQ(Ingest(), "ingested 0 bytes in 0 versions from 1 file\n");
+  EXPECT_EQ(Ingest().rfind("ingested 0 bytes in 0 versions from 1 file in ", 0), 0u);
 }
 
 TEST_F(Logfiles, CsvLogsBecomeASeries) {
