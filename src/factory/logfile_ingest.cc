@@ -235,11 +235,16 @@ class LogfileIngest final : public Factory {
     for (size_t i = 0; rc == 0 && i < g.gl_pathc; ++i) files.emplace_back(g.gl_pathv[i]);
     ::globfree(&g);
     std::sort(files.begin(), files.end());
+    auto started = std::chrono::steady_clock::now();
     Ingester ingester(ctx, c);
     for (const std::string& f : files) RETURN_IF_ERROR(ingester.File(f));
+    char elapsed[32];
+    std::snprintf(
+        elapsed, sizeof elapsed, "%.2f",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     ctx.out << "ingested " << ingester.bytes() << " bytes in " << ingester.versions() << " version"
             << (ingester.versions() == 1 ? "" : "s") << " from " << files.size() << " file"
-            << (files.size() == 1 ? "" : "s") << "\n";
+            << (files.size() == 1 ? "" : "s") << " in " << elapsed << " s\n";
     return Status::OK();
   }
 };
