@@ -9,7 +9,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 
 packages=(build-essential cmake g++ git pkg-config googletest libgtest-dev libgmock-dev
   libbenchmark-dev libfmt-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev
-  libsqlite3-dev libsimdjson-dev libcurl4-openssl-dev libpugixml-dev libcmark-dev rsync chromium nodejs npm)
+  libsqlite3-dev libsimdjson-dev libcurl4-openssl-dev libpugixml-dev libcmark-dev rsync chromium curl nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
