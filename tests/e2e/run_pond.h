@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -46,6 +47,11 @@ inline PondRun RunPond(const std::vector<std::string>& args, const std::string& 
   std::string out_path = scratch.path() + "/out" + std::to_string(counter);
   std::string err_path = scratch.path() + "/err" + std::to_string(counter++);
   std::string cmd = env + (env.empty() ? "" : " ") + ShellQuote(POND_BINARY);
+  // The sanitizer run may give the pond processes their own options (see
+  // scripts/test.sh).
+  if (const char* child = std::getenv("POND_TEST_CHILD_ASAN_OPTIONS"); child && *child) {
+    cmd = "ASAN_OPTIONS=" + ShellQuote(child) + " " + cmd;
+  }
   for (const auto& a : args) cmd += " " + ShellQuote(a);
   cmd += " </dev/null >" + out_path + " 2>" + err_path;
   int status = std::system(cmd.c_str());
