@@ -99,15 +99,17 @@ class LocalReadStream : public ReadStream {
 // destruction unless Commit() published it.
 class LocalWriteStream : public WriteStream {
  public:
+  // `registration` is the temp file's entry in the registry, made before the
+  // file was created (a signal between the two must not leave it behind).
   LocalWriteStream(std::string root, int fd, std::string temp_path, std::string final_path,
-                   std::string key, bool if_absent)
+                   std::string key, bool if_absent, int registration)
       : root_(std::move(root)),
         fd_(fd),
         temp_path_(std::move(temp_path)),
         final_path_(std::move(final_path)),
         key_(std::move(key)),
         if_absent_(if_absent),
-        registration_(RegisterTempFile(temp_path_)) {}
+        registration_(registration) {}
   ~LocalWriteStream() override {
     if (fd_ >= 0) ::close(fd_);
     if (!published_) ::unlink(temp_path_.c_str());
@@ -232,10 +234,15 @@ class LocalStore : public ObjectStore {
     std::string dir = Parent(final_path);
     if (int err = MakeDirs(dir); err != 0) return SysError("write", key, err);
     std::string temp_path = dir + "/" + std::string(kTempPrefix) + NewUuidV7();
+    int registration = RegisterTempFile(temp_path);
     int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) return SysError("write", key, errno);
+    if (fd < 0) {
+      int err = errno;
+      UnregisterTempFile(registration);
+      return SysError("write", key, err);
+    }
     return std::unique_ptr<WriteStream>(new LocalWriteStream(
-        root_, fd, std::move(temp_path), std::move(final_path), key, if_absent));
+        root_, fd, std::move(temp_path), std::move(final_path), key, if_absent, registration));
   }
 
   Result<std::vector<ObjectInfo>> List(const std::string& prefix) override {
