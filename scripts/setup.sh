@@ -54,29 +54,16 @@ if [ ! -f "$stamp" ]; then
   echo "setup: DuckDB 1.4.4 installed in $duck" >&2
 fi
 
-# The site generator's vendored libraries (uPlot, hyparquet), embedded into
-# pond at build time, pinned in src/factory/site/package-lock.json.
-vendor="$root/src/factory/site"
-if [ ! -f "$vendor/node_modules/.installed" ] || [ "$vendor/package-lock.json" -nt "$vendor/node_modules/.installed" ]; then
-  (cd "$vendor" && npm ci --no-audit --no-fund --silent)
-  touch "$vendor/node_modules/.installed"
-  echo "setup: site libraries installed in $vendor/node_modules" >&2
-fi
-
-# The browser tests' driver (playwright-core: drives Debian's chromium,
-# downloads no browser), pinned in tests/site/package-lock.json.
-browser="$root/tests/site"
-if [ ! -f "$browser/node_modules/.installed" ] || [ "$browser/package-lock.json" -nt "$browser/node_modules/.installed" ]; then
-  (cd "$browser" && npm ci --no-audit --no-fund --silent)
-  touch "$browser/node_modules/.installed"
-  echo "setup: playwright-core installed in $browser/node_modules" >&2
-fi
-
-# The S3 test servers and the third-party client (s3rver, @aws-sdk/client-s3),
-# pinned with their integrity hashes in tests/s3/package-lock.json.
-s3="$root/tests/s3"
-if [ ! -f "$s3/node_modules/.installed" ] || [ "$s3/package-lock.json" -nt "$s3/node_modules/.installed" ]; then
-  (cd "$s3" && npm ci --no-audit --no-fund --silent)
-  touch "$s3/node_modules/.installed"
-  echo "setup: S3 test servers installed in $s3/node_modules" >&2
-fi
+# The npm trees the build and the tests use, each pinned (versions and
+# integrity hashes) in its package-lock.json, installed with npm ci:
+#   src/factory/site   uPlot, hyparquet and esbuild (embedded into pond at build time)
+#   tests/site         playwright-core (drives Debian's chromium; downloads no browser)
+#   tests/s3           s3rver and the AWS SDK for JavaScript
+for dir in src/factory/site tests/site tests/s3; do
+  tree="$root/$dir"
+  if [ ! -f "$tree/node_modules/.installed" ] || [ "$tree/package-lock.json" -nt "$tree/node_modules/.installed" ]; then
+    (cd "$tree" && npm ci --no-audit --no-fund --silent)
+    touch "$tree/node_modules/.installed"
+    echo "setup: npm packages installed in $dir/node_modules" >&2
+  fi
+done

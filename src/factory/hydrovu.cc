@@ -42,6 +42,7 @@
 #include "util/id.h"
 #include "util/text.h"
 #include "util/time.h"
+#include "util/url.h"
 
 namespace pond::factory {
 namespace {
@@ -61,31 +62,16 @@ struct Config : ParsedConfig {
   std::vector<Device> devices;
 };
 
-std::string FormEncode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 // HydroVu over HTTP: a token, then GETs with retries.
 class Client {
  public:
   explicit Client(const Config& config) : config_(config) {}
 
   Status Authenticate() {
-    std::string body = "grant_type=client_credentials&client_id=" + FormEncode(config_.client_id) +
-                       "&client_secret=" + FormEncode(config_.client_secret) +
-                       "&scope=" + FormEncode("read:locations read:data");
+    std::string body =
+        "grant_type=client_credentials&client_id=" + PercentEncode(config_.client_id) +
+        "&client_secret=" + PercentEncode(config_.client_secret) +
+        "&scope=" + PercentEncode("read:locations read:data");
     net::Body b;
     b.bytes = body;
     ASSIGN_OR_RETURN(net::Response r,

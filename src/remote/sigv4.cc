@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "util/hash.h"
+#include "util/url.h"
 
 namespace pond::remote {
 namespace {
@@ -69,21 +70,7 @@ std::string HmacSha256(std::string_view key, std::string_view data, bool raw) {
 }
 
 std::string UriEncode(std::string_view text, bool keep_slash) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (char ch : text) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-        (keep_slash && c == '/')) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
+  return PercentEncode(text, keep_slash ? "/" : "");
 }
 
 std::string CanonicalRequest(const SignedRequest& r) {

@@ -32,12 +32,16 @@ Result<std::string> PercentDecode(std::string_view text) {
   return out;
 }
 
-std::string PercentEncodePath(std::string_view text) {
+std::string PercentEncodePath(std::string_view text) { return PercentEncode(text, "/="); }
+
+std::string PercentEncode(std::string_view text, std::string_view also_keep) {
   static const char kHex[] = "0123456789ABCDEF";
   std::string out;
+  out.reserve(text.size());
   for (unsigned char c : text) {
     bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == '=';
+                c == '-' || c == '_' || c == '.' || c == '~' ||
+                also_keep.find(static_cast<char>(c)) != std::string_view::npos;
     if (keep) {
       out.push_back(static_cast<char>(c));
     } else {

@@ -11,7 +11,11 @@ namespace pond {
 // Decodes %XX escapes. InvalidArgument on a malformed escape.
 Result<std::string> PercentDecode(std::string_view text);
 
-// Encodes every byte outside the unreserved set and '/' as %XX (uppercase hex).
+// Encodes every byte outside the unreserved set (A-Z a-z 0-9 - _ . ~) and
+// `also_keep` as %XX (uppercase hex).
+std::string PercentEncode(std::string_view text, std::string_view also_keep = "");
+
+// PercentEncode keeping '/' and '=': a Delta file path.
 std::string PercentEncodePath(std::string_view text);
 
 }  // namespace pond
