@@ -174,9 +174,15 @@ class Ingester {
       if (!out.flush()) return Status::IOError("cannot write " + csv_file->path());
     }
     ASSIGN_OR_RETURN(ParquetEngine * engine, ctx_.pond.table().engine().Get());
-    ASSIGN_OR_RETURN(CsvShape shape, CheckCsvShape(csv_file->path()));
-    Status st = engine->CsvToParquet(csv_file->path(), shape.delimiter, parquet->path());
-    if (!st.ok()) return Status(st.code(), "'" + EscapeControl(host) + "': " + st.message());
+    // Errors name the host file; their line numbers count from its header
+    // line followed by what was appended since the last run.
+    const std::string where =
+        "'" + EscapeControl(host) + "'" +
+        (from > 0 ? " (its header, then what it gained since the last run)" : "");
+    auto shape = CheckCsvShape(csv_file->path());
+    if (!shape.ok()) return Status(shape.status().code(), where + ": " + shape.status().message());
+    Status st = engine->CsvToParquet(csv_file->path(), shape->delimiter, parquet->path());
+    if (!st.ok()) return Status(st.code(), where + ": " + st.message());
     std::vector<std::string> times =
         c_.time_column.empty()
             ? std::vector<std::string>{"timestamp", "Timestamp", "event_time", "time"}
