@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The SQL benchmark (issue 4): a series of 10 million rows (timestamp, station,
-# three floats) in 100 versions. One aggregate query through `pond query`
-# against the same query in plain DuckDB (the same library) over the same
-# Parquet files, side by side in one run; then a narrow time range, where
-# version pruning must read a small fraction of the data.
+# The SQL benchmark (issues 4 and 12): a series of 10 million rows (timestamp,
+# station, three floats) in 100 versions. Aggregate queries through `pond
+# query` against DuckDB over the same Parquet files writing the same result
+# with its own CSV and JSON writers, side by side in one run; then a narrow
+# time range, where version pruning must read a small fraction of the data.
 #
 #   bench/sql_bench.sh [WORKDIR]      (default /tmp/pond-sql-bench; ~1 GiB free)
 #   POND_BENCH_QUICK=1 ...            1 million rows, for a smoke run
@@ -24,17 +24,22 @@ for ((v = 0; v < versions; v++)); do
     'station' || (i % 20) AS station, (i % 1000) / 10.0 AS a, (i % 777) / 7.0 AS b, (i % 555) / 5.0 AS c
     FROM range($rows_per) t(i)) TO '$work/batches/v$(printf %03d $v).parquet' (FORMAT parquet);"
 done
-"$plain" "$gen_sql" >/dev/null
+"$plain" "$gen_sql"
 "$pond" init
 for f in "$work"/batches/*.parquet; do "$pond" copy "host+series://$f" /readings.series; done
 
-query_body="SELECT station, date_trunc('hour', timestamp) h, avg(a), min(b), max(c) FROM %s GROUP BY ALL ORDER BY ALL"
-pond_q=$(printf "$query_body" "'/readings.series'")
-plain_q=$(printf "$query_body" "read_parquet('$work/batches/*.parquet')")
-"$pond" query "$pond_q" --format csv | tail -n +2 | sort > "$work/pond.out"
-"$plain" "$plain_q" | sort > "$work/plain.out"
+# Two queries: a small result (the scan dominates) and a large one, a
+# 15-second aggregate with 666,667 rows (the output dominates), written as CSV
+# and as JSON. The peer is DuckDB writing the same result with its own CSV or
+# JSON writer (COPY ... TO '/dev/stdout'), what a user would run instead.
+small_body="SELECT station, date_trunc('hour', timestamp) h, avg(a), min(b), max(c) FROM %s GROUP BY ALL ORDER BY ALL"
+large_body="SELECT time_bucket(INTERVAL '15 seconds', timestamp) t, avg(a) a, min(b) b, max(c) c FROM %s GROUP BY ALL ORDER BY ALL"
+pond_src="'/readings.series'"
+plain_src="read_parquet('$work/batches/*.parquet')"
+
 # Same rows, values equal to 1e-9 (parallel float sums differ in the last digits).
-same=$(python3 - "$work/pond.out" "$work/plain.out" <<'PY'
+same_rows() {
+  python3 - "$1" "$2" <<'PY'
 import sys
 a = [l.rstrip("\n").split(",") for l in open(sys.argv[1])]
 b = [l.rstrip("\n").split(",") for l in open(sys.argv[2])]
@@ -46,22 +51,61 @@ def close(x, y):
 ok = len(a) == len(b) and all(len(r) == len(s) and all(close(x, y) for x, y in zip(r, s)) for r, s in zip(a, b))
 print("yes" if ok else "no")
 PY
-)
+}
+# Same JSON values (numbers to 1e-9).
+same_json() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+def close(x, y):
+    if isinstance(x, (int, float)) and isinstance(y, (int, float)):
+        return abs(x - y) <= 1e-9 * max(1.0, abs(y))
+    return x == y
+key = lambda r: str(r.get("t"))
+a, b = sorted(a, key=key), sorted(b, key=key)
+ok = len(a) == len(b) and all(r.keys() == s.keys() and all(close(r[k], s[k]) for k in r) for r, s in zip(a, b))
+print("yes" if ok else "no")
+PY
+}
 
-hyperfine -N --warmup 2 --runs 10 --export-json "$work/q.json" \
-  "$pond query \"$pond_q\" --format csv" "$plain \"$plain_q\"" >/dev/null 2>&1
-/usr/bin/time -v "$pond" query "$pond_q" --format csv > /dev/null 2> "$work/pond.time"
-/usr/bin/time -v "$plain" "$plain_q" > /dev/null 2> "$work/plain.time"
 med() { jq -r ".results[$2].median * 1000 | . * 10 | round / 10" "$1"; }
 rss() { awk -F: '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$1"; }
-p=$(med "$work/q.json" 0); d=$(med "$work/q.json" 1)
+ratio() { python3 -c "print(f'{$1/$2:.2f}x')"; }
 rows=$((versions * rows_per))
-echo "### $rows rows in $versions versions: hourly aggregate (median of 10, result rows: $(wc -l < "$work/pond.out"), same as plain DuckDB: $same)"
+
+# bench_case NAME BODY FORMAT: pond query against DuckDB's own writer, one run.
+bench_case() {
+  local name="$1" body="$2" fmt="$3"
+  local pond_q plain_q same n
+  pond_q=$(printf "$body" "$pond_src"); plain_q=$(printf "$body" "$plain_src")
+  "$pond" query "$pond_q" --format "$fmt" > "$work/$name.pond"
+  "$plain" "--$fmt" "$plain_q" > "$work/$name.plain"
+  if [ "$fmt" = csv ]; then
+    tail -n +2 "$work/$name.pond" | sort > "$work/$name.pond.sorted"
+    tail -n +2 "$work/$name.plain" | sed 's/+00$//; s/+00,/,/' | sort > "$work/$name.plain.sorted"
+    sed -i 's/+00$//; s/+00,/,/' "$work/$name.pond.sorted"
+    same=$(same_rows "$work/$name.pond.sorted" "$work/$name.plain.sorted")
+    n=$(wc -l < "$work/$name.pond.sorted")
+  else
+    same=$(same_json "$work/$name.pond" "$work/$name.plain")
+    n=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))))" "$work/$name.pond")
+  fi
+  hyperfine -N --warmup 2 --runs 10 --export-json "$work/$name.json" \
+    "$pond query \"$pond_q\" --format $fmt" "$plain --$fmt \"$plain_q\"" >/dev/null 2>&1
+  /usr/bin/time -v "$pond" query "$pond_q" --format "$fmt" > /dev/null 2> "$work/$name.pond.time"
+  /usr/bin/time -v "$plain" "--$fmt" "$plain_q" > /dev/null 2> "$work/$name.plain.time"
+  local p d
+  p=$(med "$work/$name.json" 0); d=$(med "$work/$name.json" 1)
+  echo "| $name | $n | $same | $p | $d | $(ratio "$p" "$d") | $(rss "$work/$name.pond.time") / $(rss "$work/$name.plain.time") |"
+}
+
+echo "### $rows rows in $versions versions: pond query against DuckDB's own writers (whole process, median of 10, output to /dev/null)"
 echo
-echo "| runner | median ms | ratio | peak RSS MiB |"
-echo "|---|---|---|---|"
-echo "| pond query | $p | $(python3 -c "print(f'{$p/$d:.2f}x')") | $(rss "$work/pond.time") |"
-echo "| plain DuckDB, same files | $d | 1.00x | $(rss "$work/plain.time") |"
+echo "| query, format | result rows | same values | pond ms | DuckDB ms | ratio | peak RSS MiB pond / DuckDB |"
+echo "|---|---|---|---|---|---|---|"
+bench_case "hourly per station, csv" "$small_body" csv
+bench_case "15 s buckets, csv" "$large_body" csv
+bench_case "15 s buckets, json" "$large_body" json
 echo
 
 # A narrow range: one hour in the middle of the series.

@@ -9,20 +9,19 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
 
 #include "duckdb/parser/parser.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
 #include "duckdb/parser/tableref/subqueryref.hpp"
 #include "parquet/duckdb_util_internal.h"
+#include "sql/result_writer.h"
 #include "sql/session.h"
 #include "util/time.h"
 
 namespace pond::sql {
 namespace {
 
-using parquet_internal::AppendCsvField;
 using parquet_internal::SqlIdentifier;
 using parquet_internal::SqlString;
 
@@ -183,87 +182,6 @@ Status QueryError(const duckdb::ErrorData& error) {
   }
 }
 
-bool IsNumeric(const duckdb::LogicalType& type) {
-  return type.IsNumeric() && type.id() != duckdb::LogicalTypeId::BOOLEAN;
-}
-
-std::string JsonText(const std::string& s) {
-  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-// `v` as JSON: numbers and booleans as themselves (a NaN or infinity, which
-// JSON cannot hold, as null), lists and arrays as arrays, structs and maps
-// with text keys as objects, everything else as its text.
-void AppendJson(const duckdb::Value& v, std::string& out) {
-  using Id = duckdb::LogicalTypeId;
-  if (v.IsNull()) {
-    out += "null";
-    return;
-  }
-  const duckdb::LogicalType& type = v.type();
-  switch (type.id()) {
-    case Id::BOOLEAN:
-      out += v.GetValue<bool>() ? "true" : "false";
-      return;
-    case Id::FLOAT:
-    case Id::DOUBLE: {
-      double d = v.GetValue<double>();
-      out += std::isfinite(d) ? v.ToString() : "null";
-      return;
-    }
-    case Id::LIST:
-    case Id::ARRAY: {
-      const auto& children = type.id() == Id::LIST ? duckdb::ListValue::GetChildren(v)
-                                                   : duckdb::ArrayValue::GetChildren(v);
-      out += '[';
-      for (size_t i = 0; i < children.size(); ++i) {
-        if (i) out += ',';
-        AppendJson(children[i], out);
-      }
-      out += ']';
-      return;
-    }
-    case Id::STRUCT: {
-      const auto& children = duckdb::StructValue::GetChildren(v);
-      out += '{';
-      for (size_t i = 0; i < children.size(); ++i) {
-        if (i) out += ',';
-        out += JsonText(duckdb::StructType::GetChildName(type, i)) + ":";
-        AppendJson(children[i], out);
-      }
-      out += '}';
-      return;
-    }
-    case Id::MAP: {
-      const auto& entries = duckdb::MapValue::GetChildren(v);
-      bool text_keys = duckdb::MapType::KeyType(type).id() == Id::VARCHAR;
-      out += text_keys ? '{' : '[';
-      for (size_t i = 0; i < entries.size(); ++i) {
-        if (i) out += ',';
-        const auto& kv = duckdb::StructValue::GetChildren(entries[i]);
-        if (text_keys) {
-          out += JsonText(kv[0].ToString()) + ":";
-          AppendJson(kv[1], out);
-        } else {
-          out += "{\"key\":";
-          AppendJson(kv[0], out);
-          out += ",\"value\":";
-          AppendJson(kv[1], out);
-          out += '}';
-        }
-      }
-      out += text_keys ? '}' : ']';
-      return;
-    }
-    default:
-      if (IsNumeric(type)) {
-        out += v.ToString();
-      } else {
-        out += JsonText(v.ToString());
-      }
-  }
-}
-
 // A private folder for DuckDB's temporary files, removed with the session.
 class PrivateTempDir {
  public:
@@ -409,7 +327,9 @@ class DuckDbSession final : public SqlSession {
           }
           auto result = con_->context->Query(std::move(statements.back()), true);
           if (result->HasError()) return QueryError(result->GetErrorObject());
-          return Write(*result, format, out);
+          RETURN_IF_ERROR(internal::WriteResult(*con_->context, *result, format, out));
+          if (result->HasError()) return QueryError(result->GetErrorObject());
+          return Status::OK();
         });
     // A pond path that failed to resolve says so in its own words.
     if (!st.ok() && !scan_->error.ok()) return scan_->error;
@@ -457,98 +377,6 @@ class DuckDbSession final : public SqlSession {
     auto r = con_->Query(sql);
     if (r->HasError()) return QueryError(r->GetErrorObject());
     return Status::OK();
-  }
-
-  Status Write(duckdb::QueryResult& result, OutputFormat format, std::ostream& out) {
-    const size_t width = result.types.size();
-    std::vector<std::vector<std::optional<std::string>>> table_rows;  // kTable only
-    std::string line;
-    bool first_row = true;
-    if (format == OutputFormat::kCsv) {
-      for (size_t c = 0; c < width; ++c) {
-        if (c) line += ',';
-        AppendCsvField(result.names[c], line);
-      }
-      out << line << '\n';
-    }
-    if (format == OutputFormat::kJson) out << '[';
-    std::vector<std::string> json_names;
-    for (size_t c = 0; c < width; ++c) json_names.push_back(JsonText(result.names[c]) + ":");
-    while (true) {
-      auto chunk = result.Fetch();
-      if (!chunk || chunk->size() == 0) break;
-      for (duckdb::idx_t r = 0; r < chunk->size(); ++r) {
-        line.clear();
-        std::vector<std::optional<std::string>> cells;
-        for (size_t c = 0; c < width; ++c) {
-          duckdb::Value v = chunk->GetValue(c, r);
-          switch (format) {
-            case OutputFormat::kCsv:
-              if (c) line += ',';
-              if (!v.IsNull()) AppendCsvField(v.ToString(), line);
-              break;
-            case OutputFormat::kJson:
-            case OutputFormat::kJsonLines:
-              line += c ? "," : "{";
-              line += json_names[c];
-              AppendJson(v, line);
-              break;
-            case OutputFormat::kTable:
-              cells.push_back(v.IsNull() ? std::nullopt : std::optional<std::string>(v.ToString()));
-              break;
-          }
-        }
-        if (format == OutputFormat::kTable) {
-          table_rows.push_back(std::move(cells));
-          continue;
-        }
-        if (format == OutputFormat::kCsv) {
-          out << line << '\n';
-          continue;
-        }
-        if (width == 0) line = "{";
-        line += '}';
-        if (format == OutputFormat::kJson) out << (first_row ? "\n" : ",\n");
-        out << line;
-        if (format == OutputFormat::kJsonLines) out << '\n';
-        first_row = false;
-      }
-      if (!out) return Status::IOError("cannot write the query's output");
-    }
-    if (result.HasError()) return QueryError(result.GetErrorObject());
-    if (format == OutputFormat::kJson) out << (first_row ? "]\n" : "\n]\n");
-    if (format == OutputFormat::kTable) WriteTable(result, table_rows, out);
-    return out ? Status::OK() : Status::IOError("cannot write the query's output");
-  }
-
-  // An aligned table for people: numbers right-aligned, NULL shown as NULL.
-  static void WriteTable(const duckdb::QueryResult& result,
-                         const std::vector<std::vector<std::optional<std::string>>>& rows,
-                         std::ostream& out) {
-    const size_t width = result.names.size();
-    std::vector<size_t> w(width);
-    for (size_t c = 0; c < width; ++c) w[c] = result.names[c].size();
-    for (const auto& row : rows) {
-      for (size_t c = 0; c < width; ++c) w[c] = std::max(w[c], row[c] ? row[c]->size() : 4);
-    }
-    auto cell = [&](const std::string& text, size_t c) {
-      std::string pad(w[c] - std::min(w[c], text.size()), ' ');
-      return IsNumeric(result.types[c]) ? pad + text : text + pad;
-    };
-    std::string line;
-    for (size_t c = 0; c < width; ++c) line += (c ? "  " : "") + cell(result.names[c], c);
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out << line << '\n';
-    line.clear();
-    for (size_t c = 0; c < width; ++c) line += (c ? "  " : "") + std::string(w[c], '-');
-    out << line << '\n';
-    for (const auto& row : rows) {
-      line.clear();
-      for (size_t c = 0; c < width; ++c) line += (c ? "  " : "") + cell(row[c].value_or("NULL"), c);
-      while (!line.empty() && line.back() == ' ') line.pop_back();
-      out << line << '\n';
-    }
-    out << "(" << rows.size() << (rows.size() == 1 ? " row)" : " rows)") << '\n';
   }
 
   std::shared_ptr<Database> database_;
