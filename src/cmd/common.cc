@@ -126,17 +126,20 @@ Status ReadHostFile(const std::string& path, const std::function<Status(std::str
   };
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return fail(errno);
-  std::string buf(1 << 20, '\0');
+  // One buffer per thread, reused: a copy of many small files would
+  // otherwise allocate and clear a megabyte for each.
+  constexpr size_t kBufferBytes = 1 << 20;
+  thread_local std::unique_ptr<char[]> buf(new char[kBufferBytes]);
   Status st;
   while (st.ok()) {
-    ssize_t got = ::read(fd, buf.data(), buf.size());
+    ssize_t got = ::read(fd, buf.get(), kBufferBytes);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) {
       st = fail(errno);
       break;
     }
     if (got == 0) break;
-    st = sink(std::string_view(buf.data(), static_cast<size_t>(got)));
+    st = sink(std::string_view(buf.get(), static_cast<size_t>(got)));
   }
   ::close(fd);
   return st;

@@ -6,10 +6,13 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cmd/commands.h"
 #include "cmd/common.h"
@@ -214,46 +217,120 @@ Status CopyFileIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
   return fs.WriteFile(pond_path, type, ref, meta).status();
 }
 
+// Reads plain host files into pond content on several threads at once; the
+// caller writes the results into the pond in order, on its own thread.
+class ParallelLoader {
+ public:
+  explicit ParallelLoader(tlogfs::Pond& pond)
+      : pond_(pond), threads_(std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4)) {}
+
+  // Loads every path of `paths`; result i is the content of paths[i].
+  std::vector<Result<tinyfs::ContentRef>> Load(const std::vector<std::string>& paths) {
+    std::vector<Result<tinyfs::ContentRef>> out(paths.size(), Status::Internal("not loaded"));
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i; (i = next.fetch_add(1)) < paths.size();) out[i] = LoadOne(paths[i]);
+    };
+    std::vector<std::thread> helpers;
+    // A thread costs more than a few small files take to read.
+    size_t extra = paths.size() >= 16 ? threads_ - 1 : 0;
+    for (size_t t = 0; t < extra; ++t) helpers.emplace_back(work);
+    work();
+    for (std::thread& t : helpers) t.join();
+    return out;
+  }
+
+ private:
+  Result<tinyfs::ContentRef> LoadOne(const std::string& path) {
+    ASSIGN_OR_RETURN(auto writer, pond_.NewContent());
+    RETURN_IF_ERROR(ReadHostFile(path, [&](std::string_view chunk) { return writer->Append(chunk); }));
+    return writer->Finish();
+  }
+
+  tlogfs::Pond& pond_;
+  const size_t threads_;
+};
+
+// Plain files are read this many at a time (bounded memory: each is at most
+// the inline limit in memory, or streamed to a blob).
+constexpr size_t kLoadBatch = 256;
+
 // A host tree, as cp -r copies it: directories and files, and symlinks as
-// symlinks (never followed, so a link to `..` is one link, not a loop).
-Status CopyTreeIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
+// symlinks (never followed, so a link to `..` is one link, not a loop). Each
+// pond directory is looked up once; plain files are read on several threads.
+Status CopyTreeIn(tinyfs::FS& fs, tlogfs::Pond& pond, ParallelLoader& loader, const Source& src,
                   const std::string& pond_path, const CopyOptions& opts) {
-  RETURN_IF_ERROR(fs.Mkdir(pond_path, true).status());
+  ASSIGN_OR_RETURN(tinyfs::Node dir, fs.Mkdir(pond_path, true));
   DIR* d = ::opendir(src.host_path.c_str());
   if (!d) return HostError("list", src.host_path, errno);
-  std::vector<std::string> names;
+  std::vector<std::pair<std::string, unsigned char>> entries;  // name, d_type
   while (true) {
     errno = 0;
     struct dirent* e = ::readdir(d);
     if (!e) break;
-    std::string name = e->d_name;
-    if (name != "." && name != "..") names.push_back(std::move(name));
+    std::string_view name = e->d_name;
+    if (name != "." && name != "..") entries.emplace_back(name, e->d_type);
   }
   int err = errno;
   ::closedir(d);
   if (err != 0) return HostError("list", src.host_path, err);
-  std::sort(names.begin(), names.end());
-  for (const std::string& name : names) {
+  std::sort(entries.begin(), entries.end());
+
+  // Plain files waiting to be read, written into the pond in name order.
+  std::vector<std::string> batch_names;
+  std::vector<std::string> batch_paths;
+  auto flush = [&]() -> Status {
+    if (batch_paths.empty()) return Status::OK();
+    auto loaded = loader.Load(batch_paths);
+    for (size_t i = 0; i < loaded.size(); ++i) {
+      RETURN_IF_ERROR(loaded[i].status());
+      RETURN_IF_ERROR(
+          fs.WriteFileIn(dir, batch_names[i], EntryType::kFileData, *loaded[i]).status());
+    }
+    batch_names.clear();
+    batch_paths.clear();
+    return Status::OK();
+  };
+
+  for (const auto& [name, d_type] : entries) {
     std::string host = src.host_path + "/" + name;
-    std::string target = tinyfs::ChildPath(pond_path, name);
-    struct stat st;
-    if (::lstat(host.c_str(), &st) != 0) return HostError("read", host, errno);
+    mode_t mode = 0;
+    switch (d_type) {  // the listing's type, where the file system gives one, spares an lstat
+      case DT_REG: mode = S_IFREG; break;
+      case DT_DIR: mode = S_IFDIR; break;
+      case DT_LNK: mode = S_IFLNK; break;
+      default: {
+        struct stat st;
+        if (::lstat(host.c_str(), &st) != 0) return HostError("read", host, errno);
+        mode = st.st_mode;
+      }
+    }
+    if (S_ISREG(mode) && src.format.empty()) {
+      batch_names.push_back(name);
+      batch_paths.push_back(std::move(host));
+      if (batch_paths.size() >= kLoadBatch) RETURN_IF_ERROR(flush());
+      continue;
+    }
+    RETURN_IF_ERROR(flush());
+    std::string target = tinyfs::ChildPath(dir.path, name);
     Source child{host, src.format, host};
-    if (S_ISLNK(st.st_mode)) {
+    if (S_ISLNK(mode)) {
       std::string link(PATH_MAX, '\0');
       ssize_t n = ::readlink(host.c_str(), link.data(), link.size());
       if (n < 0) return HostError("read", host, errno);
       link.resize(static_cast<size_t>(n));
       RETURN_IF_ERROR(fs.Symlink(link, target).status());
-    } else if (S_ISDIR(st.st_mode)) {
-      RETURN_IF_ERROR(CopyTreeIn(fs, pond, child, target, opts));
-    } else if (S_ISREG(st.st_mode)) {
+    } else if (S_ISDIR(mode)) {
+      RETURN_IF_ERROR(CopyTreeIn(fs, pond, loader, child, target, opts));
+    } else if (S_ISREG(mode)) {
       RETURN_IF_ERROR(CopyFileIn(fs, pond, child, target, opts));
     } else {
+      struct stat st;
+      if (::lstat(host.c_str(), &st) != 0) return HostError("read", host, errno);
       Warn("skipped " + Quote(host) + ": it is " + KindOf(st.st_mode));
     }
   }
-  return Status::OK();
+  return flush();
 }
 
 Status CopyIn(Context& ctx, const CopyOptions& opts) {
@@ -284,7 +361,8 @@ Status CopyIn(Context& ctx, const CopyOptions& opts) {
       std::string pond_path = into_dir ? tinyfs::ChildPath(target->path, name) : dest;
       std::error_code ec;
       if (hostfs::is_directory(src.host_path, ec)) {
-        RETURN_IF_ERROR(CopyTreeIn(fs, pond, src, pond_path, opts));
+        ParallelLoader loader(pond);
+        RETURN_IF_ERROR(CopyTreeIn(fs, pond, loader, src, pond_path, opts));
       } else {
         RETURN_IF_ERROR(CopyFileIn(fs, pond, src, pond_path, opts));
       }

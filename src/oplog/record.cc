@@ -117,7 +117,7 @@ const std::vector<RowColumn>& DataColumns() {
   return kData;
 }
 
-RowBatch ToRowBatch(const std::vector<Record>& records) {
+RowBatch ToRowBatch(std::span<const Record> records) {
   RowBatch b;
   b.columns = DataColumns();
   b.rows.reserve(records.size());

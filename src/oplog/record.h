@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,7 +68,10 @@ delta::Metadata TableMetadata();
 const std::vector<RowColumn>& DataColumns();
 
 // Rows of one partition as a batch of DataColumns().
-RowBatch ToRowBatch(const std::vector<Record>& records);
+RowBatch ToRowBatch(std::span<const Record> records);
+inline RowBatch ToRowBatch(const std::vector<Record>& records) {
+  return ToRowBatch(std::span<const Record>(records));
+}
 // Records from a batch read with DataColumns() (plus nothing else), in `part_id`.
 // Corruption when a row does not have the shape the schema promises.
 Result<std::vector<Record>> FromRowBatch(const RowBatch& batch, size_t first_column,

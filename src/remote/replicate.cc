@@ -76,7 +76,7 @@ Status CopyObject(ObjectStore& from, ObjectStore& to, const std::string& key,
     if (n == 0) break;
     std::string_view chunk(buf.data(), n);
     RETURN_IF_ERROR(out->Append(chunk));
-    if (hasher) hasher->Update(std::string(chunk));
+    if (hasher) hasher->Update(chunk);
     done += n;
     if (progress) progress(done, total);
   }

@@ -17,6 +17,7 @@ HostFiles::~HostFiles() {
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
   for (int handle : registrations_) UnregisterTempFile(handle);
+  for (const auto& [path, handle] : scratch_) UnregisterTempFile(handle);
 }
 
 Status HostFiles::EnsureDir() {
@@ -37,8 +38,16 @@ Status HostFiles::EnsureDir() {
 Result<std::string> HostFiles::ScratchPath(const std::string& name) {
   RETURN_IF_ERROR(EnsureDir());
   std::string path = dir_ + "/" + std::to_string(next_++) + "-" + name;
-  registrations_.push_back(RegisterTempFile(path));
+  scratch_[path] = RegisterTempFile(path);
   return path;
+}
+
+void HostFiles::Discard(const std::string& scratch_path) {
+  auto found = scratch_.find(scratch_path);
+  if (found == scratch_.end()) return;
+  ::unlink(scratch_path.c_str());
+  UnregisterTempFile(found->second);
+  scratch_.erase(found);
 }
 
 Result<std::string> HostFiles::Path(const std::string& key) {

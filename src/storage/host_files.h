@@ -31,6 +31,9 @@ class HostFiles {
   // A new private file path (not created) for a reader's or writer's own use,
   // removed with the folder.
   Result<std::string> ScratchPath(const std::string& name);
+  // Removes a scratch file early and frees its place in the temp-file
+  // registry (which has room for a few hundred).
+  void Discard(const std::string& scratch_path);
 
  private:
   Status EnsureDir();
@@ -39,6 +42,7 @@ class HostFiles {
   std::string dir_;                            // created on first use
   std::map<std::string, std::string> copies_;  // key -> host path
   std::vector<int> registrations_;             // in the temp-file registry
+  std::map<std::string, int> scratch_;         // scratch path -> its registration
   int next_ = 0;
 };
 

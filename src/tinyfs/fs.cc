@@ -261,12 +261,19 @@ Result<Node> FS::Mkdir(std::string_view path, bool parents) {
 
 Result<Node> FS::WriteFile(std::string_view path, EntryType type, const ContentRef& content,
                            const VersionMeta& meta) {
-  if (!IsFile(type) && !IsDynamic(type)) {
-    return Status::InvalidArgument("WriteFile needs a file or dynamic entry type");
-  }
   Node parent;
   std::string name;
   RETURN_IF_ERROR(ResolveParent(path, &parent, &name));
+  return WriteFileIn(parent, name, type, content, meta);
+}
+
+Result<Node> FS::WriteFileIn(const Node& parent, std::string_view name, EntryType type,
+                             const ContentRef& content, const VersionMeta& meta) {
+  if (!IsFile(type) && !IsDynamic(type)) {
+    return Status::InvalidArgument("WriteFile needs a file or dynamic entry type");
+  }
+  RETURN_IF_ERROR(ValidateName(name));
+  if (!IsDirectory(parent.type)) return NotADirectory(parent.path);
   if (IsReadOnlyDirectory(parent)) {
     return Status::NotSupported("'" + parent.path + "' is a dynamic directory and cannot change");
   }
@@ -287,7 +294,7 @@ Result<Node> FS::WriteFile(std::string_view path, EntryType type, const ContentR
   }
   NodeId id = NewUuidV7();
   RETURN_IF_ERROR(persistence_.WriteFile(id, parent.id, type, content, meta));
-  RETURN_IF_ERROR(persistence_.InsertEntry(parent.id, {name, id, type}));
+  RETURN_IF_ERROR(persistence_.InsertEntry(parent.id, {std::string(name), id, type}));
   return Node{id, type, full};
 }
 

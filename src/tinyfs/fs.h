@@ -106,6 +106,10 @@ class FS {
   // symlink holds the name; InvalidArgument when the types differ.
   Result<Node> WriteFile(std::string_view path, EntryType type, const ContentRef& content,
                          const VersionMeta& meta = {});
+  // The same for entry `name` of directory `parent`, which the caller has
+  // resolved: a tree copy looks each directory up once, not once per file.
+  Result<Node> WriteFileIn(const Node& parent, std::string_view name, EntryType type,
+                           const ContentRef& content, const VersionMeta& meta = {});
 
   // Creates a symlink at `link_path` pointing to `target` (not checked).
   Result<Node> Symlink(std::string_view target, std::string_view link_path);

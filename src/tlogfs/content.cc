@@ -13,7 +13,7 @@ class BlobContentWriter final : public tinyfs::ContentWriter {
   explicit BlobContentWriter(ObjectStore& store) : store_(store) {}
 
   Status Append(std::string_view bytes) override {
-    hash_.Update(std::string(bytes));
+    hash_.Update(bytes);
     size_ += bytes.size();
     GlobalCounters().bytes_written += static_cast<int64_t>(bytes.size());
     if (!blob_ && buffer_.size() + bytes.size() <= oplog::kInlineLimit) {
@@ -63,7 +63,7 @@ class VerifyingStream final : public ReadStream {
     seen_ += got;
     if (seen_ > size_) return Fail("holds more than the " + std::to_string(size_) + " bytes stored");
     if (got > 0) {
-      hash_.Update(std::string(buf, got));
+      hash_.Update(std::string_view(buf, got));
       return got;
     }
     done_ = true;

@@ -2,9 +2,11 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <unordered_map>
 
 #include "delta/log_files.h"
 #include "tlogfs/content.h"
@@ -29,6 +31,8 @@ struct Pond::Txn {
   oplog::TxnInfo info;
   // New versions of files and symlinks, in write order.
   std::vector<oplog::Record> versions;
+  // node -> the indexes in `versions` of its new versions, oldest first.
+  std::unordered_map<NodeId, std::vector<size_t>> by_node;
   // Directory changes: name -> entry, or nullopt for a removal.
   std::map<NodeId, std::map<std::string, std::optional<DirEntry>, std::less<>>> dirs;
   std::vector<NodeId> dir_order;   // touched directories, in first-touch order
@@ -170,7 +174,7 @@ Result<std::unique_ptr<Pond>> Pond::InitOn(std::unique_ptr<ObjectStore> store,
   root.size = static_cast<int64_t>(root.content->size());
   root.txn_seq = 1;
   delta::AddFile add;
-  RETURN_IF_ERROR(pond->WritePartitionFile(root.part_id, {root}, &add));
+  RETURN_IF_ERROR(pond->WritePartitionFile(root.part_id, std::span<const oplog::Record>(&root, 1), &add));
   delta::Metadata metadata = oplog::TableMetadata();
   auto created =
       pond->table_->Create(metadata, {delta::Action::Of(add)},
@@ -434,8 +438,9 @@ Result<std::vector<tinyfs::NodeVersion>> Pond::Versions(const NodeId& node) {
   std::vector<tinyfs::NodeVersion> out;
   for (const auto& r : records) out.push_back(ToNodeVersion(r));
   if (txn_) {
-    for (const auto& r : txn_->versions) {
-      if (r.node_id == node) out.push_back(ToNodeVersion(r));
+    auto mine = txn_->by_node.find(node);
+    if (mine != txn_->by_node.end()) {
+      for (size_t i : mine->second) out.push_back(ToNodeVersion(txn_->versions[i]));
     }
   }
   if (out.empty()) {
@@ -488,9 +493,11 @@ Result<std::vector<DirEntry>> Pond::ListDirectory(const NodeId& dir) {
 
 Result<std::unique_ptr<ReadStream>> Pond::OpenContent(const NodeId& node, int64_t version) {
   GlobalCounters().file_reads++;
-  if (txn_) {
-    for (const auto& r : txn_->versions) {
-      if (r.node_id != node || r.version != version) continue;
+  auto mine = txn_ ? txn_->by_node.find(node) : decltype(txn_->by_node)::iterator();
+  if (txn_ && mine != txn_->by_node.end()) {
+    for (size_t i : mine->second) {
+      const oplog::Record& r = txn_->versions[i];
+      if (r.version != version) continue;
       if (r.content) return NewStringReadStream(*r.content);
       ASSIGN_OR_RETURN(auto blob, store_->OpenRead(oplog::BlobKey(r.sha256)));
       return blob;
@@ -536,13 +543,10 @@ Result<std::unique_ptr<tinyfs::ContentWriter>> Pond::NewContent() {
 }
 
 Result<int64_t> Pond::LatestVersionNumber(const NodeId& node) {
-  int64_t latest = 0;
   if (txn_) {
-    for (const auto& r : txn_->versions) {
-      if (r.node_id == node) latest = std::max(latest, r.version);
-    }
+    auto mine = txn_->by_node.find(node);
+    if (mine != txn_->by_node.end()) return txn_->versions[mine->second.back()].version;
   }
-  if (latest > 0) return latest;
   ASSIGN_OR_RETURN(auto versions, index_->Versions(node, view_));
   return versions.empty() ? 0 : versions.back().version;
 }
@@ -569,6 +573,7 @@ Status Pond::WriteFile(const NodeId& node, const NodeId& part, EntryType type,
   r.attributes = meta.attributes;
   r.factory = meta.factory;
   r.txn_seq = txn_->info.txn_seq;
+  txn_->by_node[node].push_back(txn_->versions.size());
   txn_->versions.push_back(std::move(r));
   GlobalCounters().file_writes++;
   return Status::OK();
@@ -633,7 +638,9 @@ Status Pond::Begin(const std::string& command) {
 }
 
 Result<std::vector<oplog::Record>> Pond::PendingRecords() {
-  std::vector<oplog::Record> records = txn_->versions;
+  // Taken, not copied: the transaction ends with its commit either way.
+  std::vector<oplog::Record> records = std::move(txn_->versions);
+  txn_->by_node.clear();
   for (const NodeId& dir : txn_->dir_order) {
     const auto& changes = txn_->dirs[dir];
     bool created = txn_->created.count(dir) > 0;
@@ -652,7 +659,10 @@ Result<std::vector<oplog::Record>> Pond::PendingRecords() {
       }
     }
     if (net.empty() && !created) continue;
-    ASSIGN_OR_RETURN(int64_t latest, LatestVersionNumber(dir));
+    int64_t latest = 0;  // a directory this transaction made has no versions yet
+    if (!created) {
+      ASSIGN_OR_RETURN(latest, LatestVersionNumber(dir));
+    }
     oplog::Record r;
     r.part_id = dir;
     r.node_id = dir;
@@ -667,7 +677,7 @@ Result<std::vector<oplog::Record>> Pond::PendingRecords() {
   return records;
 }
 
-Status Pond::WritePartitionFile(const std::string& part_id, const std::vector<oplog::Record>& rows,
+Status Pond::WritePartitionFile(const std::string& part_id, std::span<const oplog::Record> rows,
                                 delta::AddFile* add) {
   ASSIGN_OR_RETURN(ParquetEngine * engine, table_->engine().Get());
   std::string key = "part_id=" + part_id + "/" + NewUuidV7() + ".parquet";
@@ -693,8 +703,7 @@ Status Pond::WritePartitionFile(const std::string& part_id, const std::vector<op
     add->size = static_cast<int64_t>(out->size());
     return out->Commit();
   }();
-  std::error_code ec;
-  hostfs::remove(tmp, ec);
+  host_files_.Discard(tmp);
   RETURN_IF_ERROR(st);
   add->path = key;
   add->partition_values = {{"part_id", part_id}};
@@ -726,13 +735,22 @@ Result<int64_t> Pond::Commit() {
     ASSIGN_OR_RETURN(std::vector<oplog::Record> records, PendingRecords());
     if (records.empty()) return state_.last_txn;
     PhaseTimer timer("commit");
-    std::map<std::string, std::vector<oplog::Record>> by_part;
-    for (const auto& r : records) by_part[r.part_id].push_back(r);
+    // One data file per partition: the records grouped by partition in
+    // place (each node's versions keep their order).
+    std::stable_sort(records.begin(), records.end(),
+                     [](const oplog::Record& a, const oplog::Record& b) {
+                       return a.part_id < b.part_id;
+                     });
     std::vector<delta::Action> adds;
-    for (const auto& [part, rows] : by_part) {
+    for (size_t begin = 0; begin < records.size();) {
+      size_t end = begin + 1;
+      while (end < records.size() && records[end].part_id == records[begin].part_id) ++end;
       delta::AddFile add;
-      RETURN_IF_ERROR(WritePartitionFile(part, rows, &add));
+      RETURN_IF_ERROR(WritePartitionFile(
+          records[begin].part_id, std::span<const oplog::Record>(records).subspan(begin, end - begin),
+          &add));
       adds.push_back(delta::Action::Of(add));
+      begin = end;
     }
     ASSIGN_OR_RETURN(int64_t version,
                      table_->Commit(state_.delta_version, std::move(adds),

@@ -33,6 +33,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -127,7 +128,7 @@ class Pond final : public tinyfs::Persistence {
   // Corruption when partition `part` has a damaged data file.
   Status CheckPartition(const std::string& part);
   Result<std::vector<oplog::Record>> PendingRecords();
-  Status WritePartitionFile(const std::string& part_id, const std::vector<oplog::Record>& rows,
+  Status WritePartitionFile(const std::string& part_id, std::span<const oplog::Record> rows,
                             delta::AddFile* add);
   Result<int64_t> LatestVersionNumber(const tinyfs::NodeId& node);
   void ApplyCommitToIndex(const TxnRow& row, const std::vector<oplog::Record>& records,

@@ -48,7 +48,8 @@ struct AsyncSha256::Impl {
   std::condition_variable changed;
   std::deque<std::string> pending;  // guarded by mu
   bool done = false;                // guarded by mu
-  std::thread worker;
+  uint64_t inline_bytes = 0;        // hashed on the caller's thread, before the worker
+  std::thread worker;               // started once the content outgrows kInlineHashBytes
 
   void Run() {
     std::unique_lock<std::mutex> lock(mu);
@@ -67,7 +68,6 @@ struct AsyncSha256::Impl {
 
 AsyncSha256::AsyncSha256(size_t max_pending) : impl_(std::make_unique<Impl>()) {
   impl_->max_pending = max_pending == 0 ? 1 : max_pending;
-  impl_->worker = std::thread([this] { impl_->Run(); });
 }
 
 AsyncSha256::~AsyncSha256() {
@@ -79,10 +79,19 @@ AsyncSha256::~AsyncSha256() {
   if (impl_->worker.joinable()) impl_->worker.join();
 }
 
-void AsyncSha256::Update(std::string chunk) {
+void AsyncSha256::Update(std::string_view chunk) {
+  if (!impl_->worker.joinable()) {
+    // Small content costs less to hash here than to hand to a thread.
+    if (impl_->inline_bytes + chunk.size() <= kInlineHashBytes) {
+      impl_->hash.Update(chunk);
+      impl_->inline_bytes += chunk.size();
+      return;
+    }
+    impl_->worker = std::thread([this] { impl_->Run(); });
+  }
   std::unique_lock<std::mutex> lock(impl_->mu);
   impl_->changed.wait(lock, [&] { return impl_->pending.size() < impl_->max_pending; });
-  impl_->pending.push_back(std::move(chunk));
+  impl_->pending.emplace_back(chunk);
   impl_->changed.notify_all();
 }
 

@@ -41,7 +41,11 @@ class AsyncSha256 {
   AsyncSha256(const AsyncSha256&) = delete;
   AsyncSha256& operator=(const AsyncSha256&) = delete;
 
-  void Update(std::string chunk);
+  void Update(std::string_view chunk);
+
+  // Content up to this size is hashed on the caller's thread: no thread is
+  // started for it.
+  static constexpr uint64_t kInlineHashBytes = 256 << 10;
   // Waits for every chunk, then returns the lowercase hex digest.
   std::string FinishHex();
 

@@ -47,6 +47,12 @@ TEST(HashTest, AsyncMatchesSync) {
   AsyncSha256 async(2);
   for (size_t off = 0; off < data.size(); off += 4097) async.Update(data.substr(off, 4097));
   EXPECT_EQ(async.FinishHex(), Sha256Hex(data));
+  // Past the inline limit the rest is hashed on the worker thread.
+  std::string big(AsyncSha256::kInlineHashBytes * 3 + 17, 'x');
+  for (size_t i = 0; i < big.size(); i += 977) big[i] = static_cast<char>(i);
+  AsyncSha256 mixed;
+  for (size_t off = 0; off < big.size(); off += 65536) mixed.Update(big.substr(off, 65536));
+  EXPECT_EQ(mixed.FinishHex(), Sha256Hex(big));
   AsyncSha256 empty;
   EXPECT_EQ(empty.FinishHex(), Sha256Hex(""));
 }
