@@ -327,7 +327,7 @@ class DuckDbSession final : public SqlSession {
           }
           auto result = con_->context->Query(std::move(statements.back()), true);
           if (result->HasError()) return QueryError(result->GetErrorObject());
-          RETURN_IF_ERROR(internal::WriteResult(*con_->context, *result, format, out));
+          RETURN_IF_ERROR(internal::WriteResult(*result, format, out));
           if (result->HasError()) return QueryError(result->GetErrorObject());
           return Status::OK();
         });

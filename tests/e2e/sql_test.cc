@@ -497,6 +497,71 @@ TEST_F(SqlFormats, JsonlIsOneObjectPerLine) {
   EXPECT_EQ(j, nlohmann::json::parse(R"({"timestamp":"2024-03-01 02:10:00+00","value":201})"));
 }
 
+// Many chunks (DuckDB hands out 2,048 rows at a time, formatted on several
+// threads): every row comes back once, in order, with its values, in each
+// format.
+TEST_F(SqlFormats, LargeResultsRoundTripInEveryFormat) {
+  constexpr int64_t kRows = 30000;
+  const std::string sql =
+      "SELECT i, i // 4 AS quarter, 'r,' || i AS label, "
+      "CASE WHEN i % 7 = 0 THEN NULL ELSE TIMESTAMPTZ '2024-03-01 00:00:00+00' + to_seconds(i) "
+      "END AS t FROM range(" + std::to_string(kRows) + ") r(i) ORDER BY i";
+  auto time_of = [](int64_t i) {
+    return Shared().Run({"query", "SELECT TIMESTAMPTZ '2024-03-01 00:00:00+00' + to_seconds(" +
+                                      std::to_string(i) + ")", "--format", "csv"});
+  };
+  PondRun sample = time_of(12345);
+  ASSERT_TRUE(Ok(sample));
+  const std::string t12345 = Lines(sample.out).at(1);
+  EXPECT_EQ(t12345, "2024-03-01 03:25:45+00");
+
+  // CSV: a header, then one line per row; the label is quoted for its comma.
+  Strings csv = Lines(Out({"query", sql, "--format", "csv"}));
+  ASSERT_EQ(csv.size(), static_cast<size_t>(kRows) + 1);
+  EXPECT_EQ(csv[0], "i,quarter,label,t");
+  for (int64_t i = 0; i < kRows; ++i) {
+    std::string want = std::to_string(i) + "," + std::to_string(i / 4) + ",\"r," +
+                       std::to_string(i) + "\",";
+    ASSERT_EQ(csv[i + 1].substr(0, want.size()), want) << "row " << i;
+    std::string t = csv[i + 1].substr(want.size());
+    if (i % 7 == 0) {
+      ASSERT_EQ(t, "") << "row " << i;
+    } else {
+      ASSERT_EQ(t.size(), t12345.size()) << "row " << i;
+    }
+  }
+  EXPECT_EQ(csv[12345 + 1], "12345,3086,\"r,12345\"," + t12345);
+
+  // JSON: one valid document, an array of every row in order.
+  nlohmann::json doc = nlohmann::json::parse(Out({"query", sql, "--format", "json"}), nullptr,
+                                             false);
+  ASSERT_TRUE(doc.is_array());
+  ASSERT_EQ(doc.size(), static_cast<size_t>(kRows));
+  for (int64_t i = 0; i < kRows; ++i) {
+    const nlohmann::json& row = doc[static_cast<size_t>(i)];
+    ASSERT_EQ(row["i"], i);
+    ASSERT_EQ(row["quarter"], i / 4);
+    ASSERT_EQ(row["label"], "r," + std::to_string(i));
+    ASSERT_EQ(row["t"].is_null(), i % 7 == 0) << "row " << i;
+  }
+  EXPECT_EQ(doc[12345]["t"], t12345);
+
+  // JSON lines: the same objects, one per line.
+  Strings jsonl = Lines(Out({"query", sql, "--format", "jsonl"}));
+  ASSERT_EQ(jsonl.size(), static_cast<size_t>(kRows));
+  for (int64_t i = 0; i < kRows; i += 997) {
+    ASSERT_EQ(nlohmann::json::parse(jsonl[static_cast<size_t>(i)]), doc[static_cast<size_t>(i)]);
+  }
+
+  // Table: sized by its first 1,000 rows, every row on its own line, counted.
+  Strings table = Lines(Out({"query", sql, "--format", "table"}));
+  ASSERT_EQ(table.size(), static_cast<size_t>(kRows) + 3);
+  EXPECT_EQ(table.back(), "(30000 rows)");
+  EXPECT_EQ(table[0].substr(0, 12), "  i  quarter");
+  EXPECT_EQ(table[2].substr(0, 17), "  0        0  r,0");
+  EXPECT_EQ(table[12345 + 2].substr(0, 23), "12345     3086  r,12345");
+}
+
 TEST_F(SqlFormats, RawIsTheOriginalParquet) {
   EXPECT_EQ(Out({"cat", "/t.table", "--format", "raw"}), ReadWholeFile(Host("t_v2.parquet")));
   EXPECT_EQ(Out({"cat", "/b0.table", "--format", "raw"}), ReadWholeFile(Host("hour0.parquet")));
