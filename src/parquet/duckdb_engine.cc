@@ -61,6 +61,7 @@ constexpr ActionColumn kActionColumns[] = {
 constexpr char kActionsTable[] = "pond_checkpoint_actions";
 constexpr char kPartitionsTable[] = "pond_scan_partitions";
 constexpr char kRowsTable[] = "pond_rows";
+constexpr char kGroupColumn[] = "__pond_group";  // WriteRowGroups: the file of each row
 
 // One sentence for a CSV file DuckDB could not import. DuckDB's errors say
 // "CSV Error on Line: N" and, for a value that does not fit the type sampled
@@ -110,6 +111,22 @@ class DuckDbEngine final : public ParquetEngine {
         dest_path, StatusCode::kInvalidArgument, "cannot write Parquet file " + dest_path,
         [&](const std::string& tmp) { return WriteRowsTo(batch, tmp); });
     DropScratchTable(kRowsTable);
+    return status;
+  }
+
+  Status WriteRowGroups(const std::vector<RowColumn>& columns,
+                        const std::function<Result<RowBatch>(size_t)>& group,
+                        const std::vector<std::string>& dest_paths) override {
+    if (dest_paths.empty()) return Status::OK();
+    const std::string folder = dest_paths.front() + ".groups";
+    Status status = Guard(StatusCode::kInvalidArgument, "cannot write Parquet files",
+                          [&] { return WriteGroupsTo(columns, group, folder, dest_paths); });
+    DropScratchTable(kRowsTable);
+    std::error_code ec;
+    std::filesystem::remove_all(folder, ec);
+    if (!status.ok()) {
+      for (const std::string& path : dest_paths) std::filesystem::remove(path, ec);
+    }
     return status;
   }
 
@@ -290,6 +307,55 @@ class DuckDbEngine final : public ParquetEngine {
     return Exec(std::string("COPY ") + kRowsTable + " TO " + SqlString(tmp_path) +
                     " (FORMAT parquet, COMPRESSION zstd)",
                 StatusCode::kInvalidArgument, context);
+  }
+
+  // One table of every group's rows with a group column, and one COPY
+  // partitioned by it: DuckDB writes the files together, on every thread.
+  Status WriteGroupsTo(const std::vector<RowColumn>& columns,
+                       const std::function<Result<RowBatch>(size_t)>& group,
+                       const std::string& folder, const std::vector<std::string>& dest_paths) {
+    const std::string context = "cannot write Parquet files in " + folder;
+    RowBatch shape;
+    shape.columns = columns;
+    std::string create = CreateTableSql(kRowsTable, shape, false);
+    create.pop_back();  // the closing parenthesis
+    create += ", " + std::string(kGroupColumn) + " BIGINT)";
+    RETURN_IF_ERROR(Exec(create, StatusCode::kInternal, context));
+    {
+      duckdb::Appender appender(*con_, kRowsTable);
+      for (size_t g = 0; g < dest_paths.size(); ++g) {
+        ASSIGN_OR_RETURN(RowBatch batch, group(g));
+        if (batch.columns.size() != columns.size()) {
+          return Status::Internal("a group's rows have other columns");
+        }
+        RETURN_IF_ERROR(AppendRows(appender, batch, static_cast<int64_t>(g)));
+      }
+      appender.Close();
+    }
+    RETURN_IF_ERROR(Exec(std::string("COPY ") + kRowsTable + " TO " + SqlString(folder) +
+                             " (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (" + kGroupColumn +
+                             "))",
+                         StatusCode::kInvalidArgument, context));
+    for (size_t g = 0; g < dest_paths.size(); ++g) {
+      const std::string dir = folder + "/" + kGroupColumn + "=" + std::to_string(g);
+      std::vector<std::string> files;
+      std::error_code ec;
+      for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        files.push_back(entry.path().string());
+      }
+      if (files.size() == 1) {
+        std::filesystem::rename(files.front(), dest_paths[g], ec);
+        if (ec) return Status::IOError("cannot rename " + files.front() + ": " + ec.message());
+        continue;
+      }
+      // DuckDB split this group (or wrote none of an empty one): write it alone.
+      RETURN_IF_ERROR(Exec("COPY (SELECT * EXCLUDE (" + std::string(kGroupColumn) + ") FROM " +
+                               kRowsTable + " WHERE " + kGroupColumn + " = " + std::to_string(g) +
+                               ") TO " + SqlString(dest_paths[g]) +
+                               " (FORMAT parquet, COMPRESSION zstd)",
+                           StatusCode::kInvalidArgument, context));
+    }
+    return Status::OK();
   }
 
   Status Inspect(const std::string& path, const std::vector<std::string>& time_columns,

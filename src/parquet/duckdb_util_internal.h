@@ -172,7 +172,10 @@ inline std::string CreateTableSql(const std::string& name, const RowBatch& batch
 
 // Appends `batch`'s rows to a table made by CreateTableSql. InvalidArgument
 // when a row or a cell does not fit the columns.
-inline Status AppendRows(duckdb::Appender& appender, const RowBatch& batch) {
+// With `extra`, each row ends with one more cell, that value, and the
+// appender stays open for more rows (the caller closes it).
+inline Status AppendRows(duckdb::Appender& appender, const RowBatch& batch,
+                         std::optional<int64_t> extra = std::nullopt) {
   for (const auto& row : batch.rows) {
     if (row.size() != batch.columns.size()) {
       return Status::InvalidArgument("a row has " + std::to_string(row.size()) + " cells for " +
@@ -183,9 +186,10 @@ inline Status AppendRows(duckdb::Appender& appender, const RowBatch& batch) {
       ASSIGN_OR_RETURN(duckdb::Value v, CellValue(row[c], batch.columns[c].type));
       appender.Append(v);
     }
+    if (extra) appender.Append<int64_t>(*extra);
     appender.EndRow();
   }
-  appender.Close();
+  if (!extra) appender.Close();
   return Status::OK();
 }
 

@@ -8,6 +8,7 @@
 // Thread safety: one engine is used by one thread at a time.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -98,6 +99,14 @@ class ParquetEngine {
   // to UTC). The file is complete or absent. InvalidArgument when a cell does
   // not match its column's type.
   virtual Status WriteRows(const RowBatch& batch, const std::string& dest_path) = 0;
+
+  // Writes `groups` Parquet files in one pass, as WriteRows writes one:
+  // `group(g)` gives the rows of file g (with columns `columns`), which goes
+  // to host file dest_paths[g]. Rows within a file may come in any order.
+  // Each file is complete or absent.
+  virtual Status WriteRowGroups(const std::vector<RowColumn>& columns,
+                                const std::function<Result<RowBatch>(size_t)>& group,
+                                const std::vector<std::string>& dest_paths) = 0;
 
   // Reads `columns` from the Parquet files at `paths`, in file order and row
   // order within a file. With `with_file_index`, each row starts with an extra

@@ -293,7 +293,7 @@ Result<Node> FS::WriteFileIn(const Node& parent, std::string_view name, EntryTyp
     return Node{existing->child, type, full};
   }
   NodeId id = NewUuidV7();
-  RETURN_IF_ERROR(persistence_.WriteFile(id, parent.id, type, content, meta));
+  RETURN_IF_ERROR(persistence_.WriteNewFile(id, parent.id, type, content, meta));
   RETURN_IF_ERROR(persistence_.InsertEntry(parent.id, {std::string(name), id, type}));
   return Node{id, type, full};
 }

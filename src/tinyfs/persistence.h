@@ -60,6 +60,12 @@ class Persistence {
   // node, `part` is its parent directory; later versions keep the first one's).
   virtual Status WriteFile(const NodeId& node, const NodeId& part, EntryType type,
                            const ContentRef& content, const VersionMeta& meta) = 0;
+  // The same for the first version of a node the caller has just made (a
+  // fresh id: nothing can be stored for it), without looking for others.
+  virtual Status WriteNewFile(const NodeId& node, const NodeId& part, EntryType type,
+                              const ContentRef& content, const VersionMeta& meta) {
+    return WriteFile(node, part, type, content, meta);
+  }
   // Records a new, empty directory `dir` (its own partition).
   virtual Status CreateDirectory(const NodeId& dir) = 0;
   // Adds `entry` to `dir`. AlreadyExists when the name is taken.

@@ -45,6 +45,10 @@ constexpr const char* kDataDir = "/data";
 constexpr const char* kIndexFile = "/cache/index.sqlite";
 constexpr const char* kIndexLock = "/cache/index.lock";
 constexpr const char* kLockFile = "/lock";
+// Data files are written this many bytes of records at a time (DuckDB holds a
+// call's rows in memory), counting each record as its content plus this.
+constexpr uint64_t kDataFileBatchBytes = 4 << 20;
+constexpr uint64_t kRecordOverheadBytes = 256;
 
 tinyfs::NodeVersion ToNodeVersion(const oplog::Record& r) {
   tinyfs::NodeVersion v;
@@ -555,14 +559,29 @@ Status Pond::WriteFile(const NodeId& node, const NodeId& part, EntryType type,
                        const tinyfs::ContentRef& content, const tinyfs::VersionMeta& meta) {
   if (!txn_) return Status::InvalidArgument("no transaction is open");
   ASSIGN_OR_RETURN(int64_t latest, LatestVersionNumber(node));
-  oplog::Record r;
-  r.part_id = part;
+  NodeId first_part = part;
   if (latest > 0) {  // later versions stay in the node's first partition
     ASSIGN_OR_RETURN(auto versions, Versions(node));
-    r.part_id = versions.front().part_id;
+    first_part = versions.front().part_id;
   }
+  AddVersion(node, first_part, latest + 1, type, content, meta);
+  return Status::OK();
+}
+
+Status Pond::WriteNewFile(const NodeId& node, const NodeId& part, EntryType type,
+                          const tinyfs::ContentRef& content, const tinyfs::VersionMeta& meta) {
+  if (!txn_) return Status::InvalidArgument("no transaction is open");
+  if (txn_->by_node.count(node)) return Status::Internal("node " + node + " is not new");
+  AddVersion(node, part, 1, type, content, meta);
+  return Status::OK();
+}
+
+void Pond::AddVersion(const NodeId& node, const NodeId& part, int64_t version, EntryType type,
+                      const tinyfs::ContentRef& content, const tinyfs::VersionMeta& meta) {
+  oplog::Record r;
+  r.part_id = part;
   r.node_id = node;
-  r.version = latest + 1;
+  r.version = version;
   r.entry_type = tinyfs::EntryTypeName(type);
   r.timestamp = txn_->info.timestamp;
   r.size = static_cast<int64_t>(content.size);
@@ -576,7 +595,6 @@ Status Pond::WriteFile(const NodeId& node, const NodeId& part, EntryType type,
   txn_->by_node[node].push_back(txn_->versions.size());
   txn_->versions.push_back(std::move(r));
   GlobalCounters().file_writes++;
-  return Status::OK();
 }
 
 Status Pond::CreateDirectory(const NodeId& dir) {
@@ -680,15 +698,22 @@ Result<std::vector<oplog::Record>> Pond::PendingRecords() {
 Status Pond::WritePartitionFile(const std::string& part_id, std::span<const oplog::Record> rows,
                                 delta::AddFile* add) {
   ASSIGN_OR_RETURN(ParquetEngine * engine, table_->engine().Get());
-  std::string key = "part_id=" + part_id + "/" + NewUuidV7() + ".parquet";
-  // DuckDB writes a host file; its bytes then go into the store, which makes
-  // them durable by name (the file, and its new partition folder) before the
-  // commit that names them.
   ASSIGN_OR_RETURN(std::string tmp, host_files_.ScratchPath("part.parquet"));
-  RETURN_IF_ERROR(engine->WriteRows(oplog::ToRowBatch(rows), tmp));
+  Status st = engine->WriteRows(oplog::ToRowBatch(rows), tmp);
+  if (st.ok()) st = PublishDataFile(part_id, tmp, rows.size(), add);
+  host_files_.Discard(tmp);
+  return st;
+}
+
+// DuckDB writes a host file; its bytes then go into the store, which makes
+// them durable by name (the file, and its new partition folder) before the
+// commit that names them.
+Status Pond::PublishDataFile(const std::string& part_id, const std::string& host_path,
+                             size_t rows, delta::AddFile* add) {
+  std::string key = "part_id=" + part_id + "/" + NewUuidV7() + ".parquet";
   Status st = [&]() -> Status {
     ASSIGN_OR_RETURN(auto out, store_->OpenWrite(key, /*if_absent=*/true));
-    FILE* f = std::fopen(tmp.c_str(), "rb");
+    FILE* f = std::fopen(host_path.c_str(), "rb");
     if (!f) return Status::IOError("cannot read back a data file: " + SysMessage(errno));
     std::string buf(1 << 16, '\0');
     size_t n;
@@ -703,15 +728,70 @@ Status Pond::WritePartitionFile(const std::string& part_id, std::span<const oplo
     add->size = static_cast<int64_t>(out->size());
     return out->Commit();
   }();
-  host_files_.Discard(tmp);
   RETURN_IF_ERROR(st);
   add->path = key;
   add->partition_values = {{"part_id", part_id}};
   add->modification_time = NowMillis();
   add->data_change = true;
-  add->stats = "{\"numRecords\":" + std::to_string(rows.size()) + "}";
+  add->stats = "{\"numRecords\":" + std::to_string(rows) + "}";
   GlobalCounters().data_files_written++;
   return Status::OK();
+}
+
+Result<std::vector<delta::Action>> Pond::WriteDataFiles(const std::vector<oplog::Record>& records) {
+  // Records are grouped by partition: [begin, end) of each.
+  std::vector<std::pair<size_t, size_t>> groups;
+  for (size_t begin = 0; begin < records.size();) {
+    size_t end = begin + 1;
+    while (end < records.size() && records[end].part_id == records[begin].part_id) ++end;
+    groups.emplace_back(begin, end);
+    begin = end;
+  }
+  ASSIGN_OR_RETURN(ParquetEngine * engine, table_->engine().Get());
+  std::vector<std::string> tmps;
+  Status st;
+  for (size_t g = 0; g < groups.size() && st.ok(); ++g) {
+    auto tmp = host_files_.ScratchPath("part.parquet");
+    if (tmp.ok()) {
+      tmps.push_back(*tmp);
+    } else {
+      st = tmp.status();
+    }
+  }
+  std::vector<delta::Action> adds;
+  {
+    // DuckDB holds what one call writes: calls of at most kDataFileBatchBytes.
+    PhaseTimer timer("commit: data files: parquet");
+    for (size_t first = 0; first < groups.size() && st.ok();) {
+      size_t last = first;
+      uint64_t bytes = 0;
+      while (last < groups.size() && (last == first || bytes < kDataFileBatchBytes)) {
+        for (size_t i = groups[last].first; i < groups[last].second; ++i) {
+          bytes += kRecordOverheadBytes + (records[i].content ? records[i].content->size() : 0);
+        }
+        ++last;
+      }
+      st = engine->WriteRowGroups(
+          oplog::DataColumns(),
+          [&](size_t g) -> Result<RowBatch> {
+            auto [begin, end] = groups[first + g];
+            return oplog::ToRowBatch(
+                std::span<const oplog::Record>(records).subspan(begin, end - begin));
+          },
+          std::vector<std::string>(tmps.begin() + first, tmps.begin() + last));
+      first = last;
+    }
+  }
+  for (size_t g = 0; g < groups.size() && st.ok(); ++g) {
+    auto [begin, end] = groups[g];
+    delta::AddFile add;
+    st = PublishDataFile(records[begin].part_id, tmps[g], end - begin, &add);
+    host_files_.Discard(tmps[g]);
+    adds.push_back(delta::Action::Of(add));
+  }
+  for (const std::string& tmp : tmps) host_files_.Discard(tmp);
+  RETURN_IF_ERROR(st);
+  return adds;
 }
 
 void Pond::ApplyCommitToIndex(const TxnRow& row, const std::vector<oplog::Record>& records,
@@ -741,17 +821,9 @@ Result<int64_t> Pond::Commit() {
                      [](const oplog::Record& a, const oplog::Record& b) {
                        return a.part_id < b.part_id;
                      });
-    std::vector<delta::Action> adds;
-    for (size_t begin = 0; begin < records.size();) {
-      size_t end = begin + 1;
-      while (end < records.size() && records[end].part_id == records[begin].part_id) ++end;
-      delta::AddFile add;
-      RETURN_IF_ERROR(WritePartitionFile(
-          records[begin].part_id, std::span<const oplog::Record>(records).subspan(begin, end - begin),
-          &add));
-      adds.push_back(delta::Action::Of(add));
-      begin = end;
-    }
+    std::optional<PhaseTimer> phase("commit: data files");
+    ASSIGN_OR_RETURN(std::vector<delta::Action> adds, WriteDataFiles(records));
+    phase.emplace("commit: delta log");
     ASSIGN_OR_RETURN(int64_t version,
                      table_->Commit(state_.delta_version, std::move(adds),
                                     delta::CommitOptions{
@@ -764,6 +836,7 @@ Result<int64_t> Pond::Commit() {
     auto written = store_->Get(delta::CommitKey(version));
     state_ = {table_id_, version, seq, written.ok() ? Sha256Hex(*written) : ""};
     view_ = seq;
+    phase.emplace("commit: index");
     ApplyCommitToIndex({seq, version, txn_->info.timestamp, txn_->info.command,
                         static_cast<int64_t>(records.size())},
                        records, state_.commit_sha);

@@ -87,6 +87,9 @@ class Pond final : public tinyfs::Persistence {
   Result<std::unique_ptr<tinyfs::ContentWriter>> NewContent() override;
   Status WriteFile(const tinyfs::NodeId& node, const tinyfs::NodeId& part, tinyfs::EntryType type,
                    const tinyfs::ContentRef& content, const tinyfs::VersionMeta& meta) override;
+  Status WriteNewFile(const tinyfs::NodeId& node, const tinyfs::NodeId& part,
+                      tinyfs::EntryType type, const tinyfs::ContentRef& content,
+                      const tinyfs::VersionMeta& meta) override;
   Status CreateDirectory(const tinyfs::NodeId& dir) override;
   Status InsertEntry(const tinyfs::NodeId& dir, const tinyfs::DirEntry& entry) override;
   Status RemoveEntry(const tinyfs::NodeId& dir, std::string_view name) override;
@@ -130,7 +133,15 @@ class Pond final : public tinyfs::Persistence {
   Result<std::vector<oplog::Record>> PendingRecords();
   Status WritePartitionFile(const std::string& part_id, std::span<const oplog::Record> rows,
                             delta::AddFile* add);
+  Status PublishDataFile(const std::string& part_id, const std::string& host_path, size_t rows,
+                         delta::AddFile* add);
+  // One data file per partition of `records` (grouped by partition), written
+  // together; their add actions.
+  Result<std::vector<delta::Action>> WriteDataFiles(const std::vector<oplog::Record>& records);
   Result<int64_t> LatestVersionNumber(const tinyfs::NodeId& node);
+  void AddVersion(const tinyfs::NodeId& node, const tinyfs::NodeId& part, int64_t version,
+                  tinyfs::EntryType type, const tinyfs::ContentRef& content,
+                  const tinyfs::VersionMeta& meta);
   void ApplyCommitToIndex(const TxnRow& row, const std::vector<oplog::Record>& records,
                           const std::string& commit_sha);
 
