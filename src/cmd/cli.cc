@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <map>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -64,15 +65,51 @@ int Run(int argc, char** argv) {
   app.fallthrough();  // global options may also follow the command
   app.add_option("--pond", ctx.global.pond_dir, "the pond directory (default: $POND)");
   app.add_flag("-v,--verbose", ctx.global.verbose, "print performance counters to stderr");
+  app.add_flag("-q,--quiet", ctx.global.quiet,
+               "no progress lines (they are drawn only on a terminal anyway)");
   app.add_option("--as-of", ctx.global.as_of, "read the pond as it was at transaction N")
       ->check(WholeNumberAtLeast(1));
   for (auto add :
-       {AddApplyCommand, AddCatCommand, AddCopyCommand, AddDescribeCommand, AddExportCommand,
+       {AddApplyCommand, AddCatCommand, AddCompleteCommands, AddCopyCommand, AddDescribeCommand, AddExportCommand,
         AddFsckCommand, AddGcCommand, AddRemoteCommands, AddInitCommand, AddListCommand, AddListFactoriesCommand,
         AddLnCommand, AddLogCommand, AddMkdirCommand, AddMknodCommand, AddMvCommand,
         AddQueryCommand, AddRmCommand, AddRunCommand, AddShowCommand}) {
     add(app, ctx);
   }
+  // Every command's help ends with an example.
+  static const std::map<std::string, std::string> kExamples = {
+      {"apply", "pond apply -f pipeline.yaml"},
+      {"cat", "pond cat /stations/north.series --time-start 2026-01-01 --format csv"},
+      {"completion", "pond completion bash > ~/.local/share/bash-completion/completions/pond"},
+      {"copy", "pond copy -r /data/notes /notes\n  pond copy host+series:///data/north.parquet "
+               "/stations/north.series"},
+      {"describe", "pond describe '/stations/**'"},
+      {"export", "pond export -p '/stations/*.series' --dir out --temporal year,month"},
+      {"fsck", "pond fsck"},
+      {"gc", "pond gc --dry-run"},
+      {"remote", "pond remote add backup s3://bucket/ponds/field --region eu-west-1"},
+      {"push", "pond push backup"},
+      {"pull", "pond pull"},
+      {"restore", "pond restore file:///mnt/usb/field /srv/ponds/field"},
+      {"verify", "pond verify backup --deep"},
+      {"init", "POND=$HOME/ponds/field pond init"},
+      {"list", "pond list -l '/stations/*/'"},
+      {"list-factories", "pond list-factories"},
+      {"ln", "pond ln -s /stations/lake.series /latest"},
+      {"log", "pond log --limit 10"},
+      {"mkdir", "pond mkdir -p /stations/north"},
+      {"mknod", "pond mknod temporal-reduce /reduced --config-path reduce.yaml"},
+      {"mv", "pond mv /latest /stations/newest"},
+      {"query", "pond query \"SELECT _1, avg(temperature) FROM '/stations/*.series' GROUP BY 1\""},
+      {"rm", "pond rm -r /old"},
+      {"run", "pond run /system/site build /var/www/pond"},
+      {"show", "pond show --limit 20"},
+  };
+  for (CLI::App* sub : app.get_subcommands({})) {
+    auto example = kExamples.find(sub->get_name());
+    if (example != kExamples.end()) sub->footer("\nExample:\n  " + example->second);
+  }
+
   ctx.command_line = "pond";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];

@@ -12,6 +12,7 @@ namespace pond {
 
 void AddApplyCommand(CLI::App& app, Context& ctx);
 void AddCatCommand(CLI::App& app, Context& ctx);
+void AddCompleteCommands(CLI::App& app, Context& ctx);
 void AddCopyCommand(CLI::App& app, Context& ctx);
 void AddDescribeCommand(CLI::App& app, Context& ctx);
 void AddFsckCommand(CLI::App& app, Context& ctx);

@@ -184,22 +184,6 @@ CLI::Validator DurationValidator() {
       "DURATION");
 }
 
-std::string HumanSize(uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  if (u == 0) {
-    std::snprintf(buf, sizeof(buf), "%llu B", static_cast<unsigned long long>(bytes));
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.1f %s", v, units[u]);
-  }
-  return buf;
-}
 
 std::string ShortTime(int64_t micros) {
   std::string t = FormatMicrosUtc(micros);  // 2026-11-26T10:10:19.123456Z

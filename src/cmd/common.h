@@ -11,6 +11,7 @@
 #include "cmd/context.h"
 #include "tinyfs/fs.h"
 #include "tlogfs/pond.h"
+#include "util/text.h"
 
 namespace CLI {
 class Validator;
@@ -46,8 +47,6 @@ Status ReadHostFile(const std::string& path, const std::function<Status(std::str
 // A whole (small) host file, such as a config.
 Result<std::string> ReadHostText(const std::string& path);
 
-// "1.5 KiB", "3 B".
-std::string HumanSize(uint64_t bytes);
 
 // "2026-11-26 10:10:19" (UTC) for microseconds since the epoch.
 std::string ShortTime(int64_t micros);

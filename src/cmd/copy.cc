@@ -23,6 +23,7 @@
 #include "tinyfs/path.h"
 #include "util/counters.h"
 #include "util/id.h"
+#include "util/progress.h"
 #include "util/text.h"
 #include "util/warnings.h"
 
@@ -40,6 +41,7 @@ struct CopyOptions {
   bool recursive = false;
   bool allow_special = false;
   std::string time_column;
+  Progress* progress = nullptr;  // files and bytes read in, when drawn
 };
 
 struct Source {
@@ -211,9 +213,12 @@ Status CopyFileIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
     meta = sql::TabularMeta(*info, type == EntryType::kFileSeries);
   }
   ASSIGN_OR_RETURN(auto writer, pond.NewContent());
-  RETURN_IF_ERROR(
-      ReadHostFile(src.host_path, [&](std::string_view chunk) { return writer->Append(chunk); }));
+  RETURN_IF_ERROR(ReadHostFile(src.host_path, [&](std::string_view chunk) {
+    if (opts.progress) opts.progress->Add(chunk.size());
+    return writer->Append(chunk);
+  }));
   ASSIGN_OR_RETURN(tinyfs::ContentRef ref, writer->Finish());
+  if (opts.progress) opts.progress->Add(0, 1);
   return fs.WriteFile(pond_path, type, ref, meta).status();
 }
 
@@ -221,8 +226,10 @@ Status CopyFileIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
 // caller writes the results into the pond in order, on its own thread.
 class ParallelLoader {
  public:
-  explicit ParallelLoader(tlogfs::Pond& pond)
-      : pond_(pond), threads_(std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4)) {}
+  ParallelLoader(tlogfs::Pond& pond, Progress* progress)
+      : pond_(pond),
+        progress_(progress),
+        threads_(std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4)) {}
 
   // Loads every path of `paths`; result i is the content of paths[i].
   std::vector<Result<tinyfs::ContentRef>> Load(const std::vector<std::string>& paths) {
@@ -243,11 +250,17 @@ class ParallelLoader {
  private:
   Result<tinyfs::ContentRef> LoadOne(const std::string& path) {
     ASSIGN_OR_RETURN(auto writer, pond_.NewContent());
-    RETURN_IF_ERROR(ReadHostFile(path, [&](std::string_view chunk) { return writer->Append(chunk); }));
-    return writer->Finish();
+    RETURN_IF_ERROR(ReadHostFile(path, [&](std::string_view chunk) {
+      if (progress_) progress_->Add(chunk.size());
+      return writer->Append(chunk);
+    }));
+    auto ref = writer->Finish();
+    if (progress_) progress_->Add(0, 1);
+    return ref;
   }
 
   tlogfs::Pond& pond_;
+  Progress* progress_;
   const size_t threads_;
 };
 
@@ -333,7 +346,10 @@ Status CopyTreeIn(tinyfs::FS& fs, tlogfs::Pond& pond, ParallelLoader& loader, co
   return flush();
 }
 
-Status CopyIn(Context& ctx, const CopyOptions& opts) {
+Status CopyIn(Context& ctx, const CopyOptions& given) {
+  Progress progress("copy", ProgressWanted(ctx.global.quiet));
+  CopyOptions opts = given;
+  opts.progress = &progress;
   std::vector<std::string> sources(opts.args.begin(), opts.args.end() - 1);
   const std::string& dest = opts.args.back();
   // Parse every source first: a bad one fails the command before anything is written.
@@ -361,12 +377,13 @@ Status CopyIn(Context& ctx, const CopyOptions& opts) {
       std::string pond_path = into_dir ? tinyfs::ChildPath(target->path, name) : dest;
       std::error_code ec;
       if (hostfs::is_directory(src.host_path, ec)) {
-        ParallelLoader loader(pond);
+        ParallelLoader loader(pond, opts.progress);
         RETURN_IF_ERROR(CopyTreeIn(fs, pond, loader, src, pond_path, opts));
       } else {
         RETURN_IF_ERROR(CopyFileIn(fs, pond, src, pond_path, opts));
       }
     }
+    progress.Finish();
     return Status::OK();
   });
 }

@@ -22,6 +22,7 @@
 #include "util/hash.h"
 #include "util/id.h"
 #include "util/text.h"
+#include "util/progress.h"
 #include "util/time.h"
 
 namespace pond {
@@ -115,6 +116,7 @@ Status RunExport(Context& ctx, const ExportOptions& opts) {
   std::map<std::string, std::string> outputs;  // relative dir -> pond path
   nlohmann::json files = nlohmann::json::array();
   ASSIGN_OR_RETURN(auto engine, OpenParquetEngine());
+  Progress progress("export", ProgressWanted(ctx.global.quiet));
   for (const std::string& pattern : opts.patterns) {
     ASSIGN_OR_RETURN(auto matches,
                      factory::MatchPattern(fs, fs.Absolute(pattern), [](tinyfs::EntryType t) {
@@ -193,6 +195,7 @@ Status RunExport(Context& ctx, const ExportOptions& opts) {
                                {"sha256", sha}};
         if (info.min_time) item["min_time"] = FormatMicrosUtc(*info.min_time);
         if (info.max_time) item["max_time"] = FormatMicrosUtc(*info.max_time);
+        progress.Add(item["size"].get<uint64_t>(), 1);
         files.push_back(std::move(item));
       }
     }

@@ -14,6 +14,7 @@
 #include "cmd/remotes.h"
 #include "factory/config.h"
 #include "remote/replicate.h"
+#include "util/progress.h"
 #include "util/text.h"
 #include "util/url.h"
 
@@ -122,17 +123,16 @@ Result<RemoteSpec> ChooseRemote(Context& ctx, tinyfs::FS& fs, const std::string&
                           "' (pond remote list shows them)");
 }
 
-// A progress bar on standard error, when it is a terminal.
-remote::Progress ProgressBar() {
-  if (!::isatty(STDERR_FILENO)) return nullptr;
-  return [last = -1](uint64_t done, uint64_t total) mutable {
-    int percent = total ? static_cast<int>(done * 100 / total) : 100;
-    if (percent == last) return;
-    last = percent;
-    std::string bar(static_cast<size_t>(percent / 5), '#');
-    bar.resize(20, ' ');
-    std::fprintf(stderr, "\r[%s] %3d%% %s", bar.c_str(), percent, HumanSize(done).c_str());
-    if (done >= total) std::fprintf(stderr, "\r%*s\r", 40, "");
+// A progress line for `what` on standard error (see util/progress.h); it
+// is erased when the last copy finishes or the callback goes.
+remote::Progress ProgressLine(const Context& ctx, const char* what) {
+  if (!ProgressWanted(ctx.global.quiet)) return nullptr;
+  auto line = std::make_shared<Progress>(what, true);
+  return [line, last = uint64_t{0}](uint64_t done, uint64_t total) mutable {
+    line->SetTotal(total);
+    line->Add(done >= last ? done - last : 0);
+    last = done;
+    if (done >= total) line->Finish();
   };
 }
 
@@ -255,7 +255,7 @@ Status RunPull(Context& ctx, const std::string& arg, const RemoteSpec& given) {
   // The writer lock, so that no local command commits meanwhile.
   RETURN_IF_ERROR(pond->Begin(ctx.command_line));
   delta::LazyParquetEngine engine;
-  auto report = remote::Replicate(*store, pond->store(), engine, std::nullopt, ProgressBar(),
+  auto report = remote::Replicate(*store, pond->store(), engine, std::nullopt, ProgressLine(ctx, "pull"),
                                   {"the remote", "this pond"});
   pond->Abort();  // the commits pulled are the remote's, not a transaction of ours
   if (!report.ok()) {
@@ -312,7 +312,7 @@ Status RunRestore(Context& ctx, const std::string& url, const std::string& dir,
     ASSIGN_OR_RETURN(auto local, OpenLocalStore(dir + "/data", true));
     delta::LazyParquetEngine engine;
     ASSIGN_OR_RETURN(remote::CopyReport report,
-                     remote::Replicate(*store, *local, engine, up_to, ProgressBar(),
+                     remote::Replicate(*store, *local, engine, up_to, ProgressLine(ctx, "restore"),
                                        {"the remote", "the new pond"}));
     local.reset();
     if (follow) {
@@ -393,7 +393,7 @@ Status PushTo(Context& ctx, tlogfs::Pond& pond, const RemoteSpec& r) {
   ASSIGN_OR_RETURN(remote::RemoteOptions opts, OptionsOf(r));
   ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(r.url, opts, /*create=*/true));
   delta::LazyParquetEngine engine;
-  auto report = remote::Replicate(pond.store(), *store, engine, std::nullopt, ProgressBar(),
+  auto report = remote::Replicate(pond.store(), *store, engine, std::nullopt, ProgressLine(ctx, "push"),
                                   {"this pond", "the remote"});
   if (!report.ok()) {
     return Status(report.status().code(),

@@ -1,49 +1,106 @@
 #include "net/http.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 namespace pond::net {
+namespace {
 
-Http::Http() {
-  static const bool initialized = [] {
-    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-  }();
-  (void)initialized;
-  curl_ = curl_easy_init();
+// libcurl, loaded on first use: most commands never touch the network, and
+// linking it would load two dozen libraries (TLS, Kerberos, LDAP, ...) at the
+// start of every one.
+struct Curl {
+  CURLcode (*global_init)(long);
+  CURL* (*easy_init)();
+  void (*easy_cleanup)(CURL*);
+  void (*easy_reset)(CURL*);
+  CURLcode (*easy_setopt)(CURL*, CURLoption, ...);
+  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
+  CURLcode (*easy_perform)(CURL*);
+  const char* (*easy_strerror)(CURLcode);
+  curl_slist* (*slist_append)(curl_slist*, const char*);
+  void (*slist_free_all)(curl_slist*);
+  std::string failure;  // why it could not be loaded; empty when loaded
+};
+
+template <typename F>
+bool Resolve(void* lib, const char* name, F* fn) {
+  *fn = reinterpret_cast<F>(::dlsym(lib, name));
+  return *fn != nullptr;
 }
 
-Http::~Http() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+const Curl& Api() {
+  static const Curl curl = [] {
+    Curl c{};
+    void* lib = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      c.failure = std::string("libcurl is not installed (Debian package libcurl4): ") + dlerror();
+      return c;
+    }
+    bool ok = Resolve(lib, "curl_global_init", &c.global_init) &&
+              Resolve(lib, "curl_easy_init", &c.easy_init) &&
+              Resolve(lib, "curl_easy_cleanup", &c.easy_cleanup) &&
+              Resolve(lib, "curl_easy_reset", &c.easy_reset) &&
+              Resolve(lib, "curl_easy_setopt", &c.easy_setopt) &&
+              Resolve(lib, "curl_easy_getinfo", &c.easy_getinfo) &&
+              Resolve(lib, "curl_easy_perform", &c.easy_perform) &&
+              Resolve(lib, "curl_easy_strerror", &c.easy_strerror) &&
+              Resolve(lib, "curl_slist_append", &c.slist_append) &&
+              Resolve(lib, "curl_slist_free_all", &c.slist_free_all);
+    if (!ok) {
+      c.failure = "libcurl.so.4 lacks a function pond needs";
+    } else if (c.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+      c.failure = "libcurl could not start";
+    }
+    return c;
+  }();
+  return curl;
+}
+
+}  // namespace
+
+Http::Http() : curl_(Api().failure.empty() ? Api().easy_init() : nullptr) {}
+
+Http::~Http() {
+  if (curl_) Api().easy_cleanup(static_cast<CURL*>(curl_));
+}
 
 bool Http::Send(const std::string& method, const std::string& url,
                 const std::vector<std::string>& headers, const Body& body, Response* response,
                 std::string* error, long stall_seconds) {
+  const Curl& c = Api();
+  if (!this->curl_) {
+    *error = c.failure.empty() ? "libcurl could not start a transfer" : c.failure;
+    return false;
+  }
   CURL* curl_ = static_cast<CURL*>(this->curl_);
-  curl_easy_reset(curl_);
+  c.easy_reset(curl_);
   *response = Response();
   struct Upload {
     const Body* body;
     uint64_t sent = 0;
   } upload{&body};
   curl_slist* list = nullptr;
-  for (const std::string& h : headers) list = curl_slist_append(list, h.c_str());
-  list = curl_slist_append(list, "Expect:");  // no 100-continue round trip
-  curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, 1L);  // a stalled transfer fails
-  curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, stall_seconds);
+  for (const std::string& h : headers) list = c.slist_append(list, h.c_str());
+  list = c.slist_append(list, "Expect:");  // no 100-continue round trip
+  c.easy_setopt(curl_, CURLOPT_URL, url.c_str());
+  c.easy_setopt(curl_, CURLOPT_HTTPHEADER, list);
+  c.easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+  c.easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT, 10L);
+  c.easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, 1L);  // a stalled transfer fails
+  c.easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, stall_seconds);
   if (method == "HEAD") {
-    curl_easy_setopt(curl_, CURLOPT_NOBODY, 1L);
+    c.easy_setopt(curl_, CURLOPT_NOBODY, 1L);
   } else if (method == "PUT" || method == "POST") {
-    curl_easy_setopt(curl_, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(curl_, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(curl_, CURLOPT_READDATA, &upload);
-    curl_easy_setopt(
+    c.easy_setopt(curl_, CURLOPT_UPLOAD, 1L);
+    c.easy_setopt(curl_, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    c.easy_setopt(curl_, CURLOPT_READDATA, &upload);
+    c.easy_setopt(
         curl_, CURLOPT_READFUNCTION, +[](char* buf, size_t size, size_t n, void* data) -> size_t {
           auto* up = static_cast<Upload*>(data);
           uint64_t left = up->body->size() - up->sent;
@@ -60,18 +117,18 @@ bool Http::Send(const std::string& method, const std::string& url,
           up->sent += want;
           return want;
         });
-    if (method == "POST") curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, "POST");
+    if (method == "POST") c.easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, "POST");
   } else if (method != "GET") {
-    curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method.c_str());
+    c.easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method.c_str());
   }
-  curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &response->body);
-  curl_easy_setopt(
+  c.easy_setopt(curl_, CURLOPT_WRITEDATA, &response->body);
+  c.easy_setopt(
       curl_, CURLOPT_WRITEFUNCTION, +[](char* p, size_t size, size_t n, void* data) -> size_t {
         static_cast<std::string*>(data)->append(p, size * n);
         return size * n;
       });
-  curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &response->headers);
-  curl_easy_setopt(
+  c.easy_setopt(curl_, CURLOPT_HEADERDATA, &response->headers);
+  c.easy_setopt(
       curl_, CURLOPT_HEADERFUNCTION, +[](char* p, size_t size, size_t n, void* data) -> size_t {
         std::string line(p, size * n);
         size_t colon = line.find(':');
@@ -88,13 +145,13 @@ bool Http::Send(const std::string& method, const std::string& url,
         }
         return size * n;
       });
-  CURLcode rc = curl_easy_perform(curl_);
-  curl_slist_free_all(list);
+  CURLcode rc = c.easy_perform(curl_);
+  c.slist_free_all(list);
   if (rc != CURLE_OK) {
-    *error = curl_easy_strerror(rc);
+    *error = c.easy_strerror(rc);
     return false;
   }
-  curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &response->status);
+  c.easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &response->status);
   return true;
 }
 

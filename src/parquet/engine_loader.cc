@@ -12,6 +12,7 @@
 #include <string>
 
 #include "parquet/engine.h"
+#include "util/counters.h"
 #include "parquet/module.h"
 
 namespace pond {
@@ -28,13 +29,15 @@ std::string ExecutableDir() {
   return path.substr(0, path.rfind('/'));
 }
 
-// Where the module may be: $POND_DUCKDB_MODULE, beside the executable, its
-// parent (test binaries live one folder down), and the build folder.
+// Where the module may be: $POND_DUCKDB_MODULE, beside the executable, in
+// ../lib/pond (an installed pond), in the parent (test binaries live one
+// folder down), and the build folder.
 std::vector<std::string> Candidates() {
   std::vector<std::string> out;
   if (const char* env = std::getenv("POND_DUCKDB_MODULE")) out.push_back(env);
   std::string dir = ExecutableDir();
   out.push_back(dir + "/" + kModuleName);
+  out.push_back(dir + "/../lib/pond/" + kModuleName);  // installed: PREFIX/bin, PREFIX/lib/pond
   out.push_back(dir + "/../" + kModuleName);
 #ifdef POND_MODULE_DIR
   out.push_back(std::string(POND_MODULE_DIR) + "/" + kModuleName);
@@ -63,6 +66,7 @@ Result<void*> ModuleHandle() {
       continue;
     }
     handle = candidate;
+    GlobalCounters().duckdb_module = path;
     return handle;
   }
   return Status::NotFound("cannot load the DuckDB module (" + std::string(kModuleName) + ")" +

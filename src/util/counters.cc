@@ -32,6 +32,7 @@ std::string Counters::Format() const {
   line("delta commits", delta_commits);
   line("data files read", data_files_read);
   line("data files written", data_files_written);
+  if (!duckdb_module.empty()) out += "duckdb module: " + duckdb_module + "\n";
   for (const auto& [name, ms] : phases_ms) {
     char buf[128];
     std::snprintf(buf, sizeof(buf), "time %s: %.2f ms\n", name.c_str(), ms);

@@ -23,6 +23,7 @@ struct Counters {
   std::atomic<int64_t> data_files_read{0};
   std::atomic<int64_t> data_files_written{0};
   std::vector<std::pair<std::string, double>> phases_ms;  // in order of first use
+  std::string duckdb_module;  // the path it was loaded from, once loaded
 
   void AddPhase(const std::string& name, double ms);
   // The counters as lines for people ("directory reads: 3", ...).

@@ -1,6 +1,7 @@
 // Text for people: names and command lines printed safely.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -20,5 +21,8 @@ std::string SqlIdentifier(std::string_view name);
 
 // True when `text` holds a C0 control character or DEL.
 bool HasControl(std::string_view text);
+
+// A byte count for people: "512 B", "1.5 KiB", "3.2 GiB".
+std::string HumanSize(uint64_t bytes);
 
 }  // namespace pond
