@@ -1,7 +1,6 @@
 #include "sql/result_writer.h"
 
 #include <algorithm>
-#include <array>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -10,6 +9,8 @@
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "parquet/duckdb_util_internal.h"
 
 namespace pond::sql::internal {
 namespace {
@@ -21,35 +22,6 @@ constexpr size_t kFlushBytes = 1 << 20;
 
 bool IsNumeric(const duckdb::LogicalType& type) {
   return type.IsNumeric() && type.id() != Id::BOOLEAN;
-}
-
-// Bytes that make a CSV field need quotes (RFC 4180).
-constexpr std::array<bool, 256> kCsvSpecial = [] {
-  std::array<bool, 256> t{};
-  t[','] = t['"'] = t['\r'] = t['\n'] = true;
-  return t;
-}();
-
-// `field` as one CSV field. An empty string is quoted so that it differs
-// from NULL, which is an empty field.
-void AppendCsv(std::string_view field, std::string& out) {
-  bool quote = field.empty();
-  for (unsigned char c : field) {
-    if (kCsvSpecial[c]) {
-      quote = true;
-      break;
-    }
-  }
-  if (!quote) {
-    out.append(field);
-    return;
-  }
-  out += '"';
-  for (char c : field) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
 }
 
 // `text` as a JSON string. DuckDB's text is valid UTF-8, so only quotes,
@@ -252,7 +224,7 @@ class RowFormat {
   void CsvRow(const ChunkText& text, duckdb::idx_t r, std::string& out) const {
     for (size_t c = 0; c < types_.size(); ++c) {
       if (c) out += ',';
-      if (auto cell = text.Cell(c, r)) AppendCsv(*cell, out);
+      if (auto cell = text.Cell(c, r)) parquet_internal::AppendCsvField(*cell, out);
     }
     out += '\n';
   }
@@ -321,7 +293,7 @@ class ParallelWriter {
     if (format_ == OutputFormat::kCsv) {
       for (size_t c = 0; c < result_.names.size(); ++c) {
         if (c) head += ',';
-        AppendCsv(result_.names[c], head);
+        parquet_internal::AppendCsvField(result_.names[c], head);
       }
       head += '\n';
     }

@@ -501,7 +501,7 @@ TEST_F(SqlFormats, JsonlIsOneObjectPerLine) {
 // threads): every row comes back once, in order, with its values, in each
 // format.
 TEST_F(SqlFormats, LargeResultsRoundTripInEveryFormat) {
-  constexpr int64_t kRows = 30000;
+  constexpr int64_t kRows = 12000;
   const std::string sql =
       "SELECT i, i // 4 AS quarter, 'r,' || i AS label, "
       "CASE WHEN i % 7 = 0 THEN NULL ELSE TIMESTAMPTZ '2024-03-01 00:00:00+00' + to_seconds(i) "
@@ -510,10 +510,10 @@ TEST_F(SqlFormats, LargeResultsRoundTripInEveryFormat) {
     return Shared().Run({"query", "SELECT TIMESTAMPTZ '2024-03-01 00:00:00+00' + to_seconds(" +
                                       std::to_string(i) + ")", "--format", "csv"});
   };
-  PondRun sample = time_of(12345);
+  PondRun sample = time_of(5433);
   ASSERT_TRUE(Ok(sample));
-  const std::string t12345 = Lines(sample.out).at(1);
-  EXPECT_EQ(t12345, "2024-03-01 03:25:45+00");
+  const std::string t5433 = Lines(sample.out).at(1);
+  EXPECT_EQ(t5433, "2024-03-01 01:30:33+00");
 
   // CSV: a header, then one line per row; the label is quoted for its comma.
   Strings csv = Lines(Out({"query", sql, "--format", "csv"}));
@@ -527,10 +527,10 @@ TEST_F(SqlFormats, LargeResultsRoundTripInEveryFormat) {
     if (i % 7 == 0) {
       ASSERT_EQ(t, "") << "row " << i;
     } else {
-      ASSERT_EQ(t.size(), t12345.size()) << "row " << i;
+      ASSERT_EQ(t.size(), t5433.size()) << "row " << i;
     }
   }
-  EXPECT_EQ(csv[12345 + 1], "12345,3086,\"r,12345\"," + t12345);
+  EXPECT_EQ(csv[5433 + 1], "5433,1358,\"r,5433\"," + t5433);
 
   // JSON: one valid document, an array of every row in order.
   nlohmann::json doc = nlohmann::json::parse(Out({"query", sql, "--format", "json"}), nullptr,
@@ -544,7 +544,7 @@ TEST_F(SqlFormats, LargeResultsRoundTripInEveryFormat) {
     ASSERT_EQ(row["label"], "r," + std::to_string(i));
     ASSERT_EQ(row["t"].is_null(), i % 7 == 0) << "row " << i;
   }
-  EXPECT_EQ(doc[12345]["t"], t12345);
+  EXPECT_EQ(doc[5433]["t"], t5433);
 
   // JSON lines: the same objects, one per line.
   Strings jsonl = Lines(Out({"query", sql, "--format", "jsonl"}));
@@ -556,10 +556,10 @@ TEST_F(SqlFormats, LargeResultsRoundTripInEveryFormat) {
   // Table: sized by its first 1,000 rows, every row on its own line, counted.
   Strings table = Lines(Out({"query", sql, "--format", "table"}));
   ASSERT_EQ(table.size(), static_cast<size_t>(kRows) + 3);
-  EXPECT_EQ(table.back(), "(30000 rows)");
+  EXPECT_EQ(table.back(), "(12000 rows)");
   EXPECT_EQ(table[0].substr(0, 12), "  i  quarter");
   EXPECT_EQ(table[2].substr(0, 17), "  0        0  r,0");
-  EXPECT_EQ(table[12345 + 2].substr(0, 23), "12345     3086  r,12345");
+  EXPECT_EQ(table[5433 + 2].substr(0, 21), "5433     1358  r,5433");
 }
 
 TEST_F(SqlFormats, RawIsTheOriginalParquet) {
