@@ -4,12 +4,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <map>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <map>
 
 #include "cmd/commands.h"
 #include "cmd/common.h"
@@ -70,10 +70,12 @@ int Run(int argc, char** argv) {
   app.add_option("--as-of", ctx.global.as_of, "read the pond as it was at transaction N")
       ->check(WholeNumberAtLeast(1));
   for (auto add :
-       {AddApplyCommand, AddCatCommand, AddCompleteCommands, AddCopyCommand, AddDescribeCommand, AddExportCommand,
-        AddFsckCommand, AddGcCommand, AddRemoteCommands, AddInitCommand, AddListCommand, AddListFactoriesCommand,
-        AddLnCommand, AddLogCommand, AddMkdirCommand, AddMknodCommand, AddMvCommand,
-        AddQueryCommand, AddRmCommand, AddRunCommand, AddShowCommand}) {
+       {AddApplyCommand,    AddCatCommand,    AddCompleteCommands, AddCopyCommand,
+        AddDescribeCommand, AddExportCommand, AddFsckCommand,      AddGcCommand,
+        AddRemoteCommands,  AddInitCommand,   AddListCommand,      AddListFactoriesCommand,
+        AddLnCommand,       AddLogCommand,    AddMkdirCommand,     AddMknodCommand,
+        AddMvCommand,       AddQueryCommand,  AddRmCommand,        AddRunCommand,
+        AddShowCommand}) {
     add(app, ctx);
   }
   // Every command's help ends with an example.
@@ -81,8 +83,9 @@ int Run(int argc, char** argv) {
       {"apply", "pond apply -f pipeline.yaml"},
       {"cat", "pond cat /stations/north.series --time-start 2026-01-01 --format csv"},
       {"completion", "pond completion bash > ~/.local/share/bash-completion/completions/pond"},
-      {"copy", "pond copy -r /data/notes /notes\n  pond copy host+series:///data/north.parquet "
-               "/stations/north.series"},
+      {"copy",
+       "pond copy -r /data/notes /notes\n  pond copy host+series:///data/north.parquet "
+       "/stations/north.series"},
       {"describe", "pond describe '/stations/**'"},
       {"export", "pond export -p '/stations/*.series' --dir out --temporal year,month"},
       {"fsck", "pond fsck"},

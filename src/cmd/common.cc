@@ -184,7 +184,6 @@ CLI::Validator DurationValidator() {
       "DURATION");
 }
 
-
 std::string ShortTime(int64_t micros) {
   std::string t = FormatMicrosUtc(micros);  // 2026-11-26T10:10:19.123456Z
   return t.substr(0, 10) + " " + t.substr(11, 8);

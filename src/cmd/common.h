@@ -47,7 +47,6 @@ Status ReadHostFile(const std::string& path, const std::function<Status(std::str
 // A whole (small) host file, such as a config.
 Result<std::string> ReadHostText(const std::string& path);
 
-
 // "2026-11-26 10:10:19" (UTC) for microseconds since the epoch.
 std::string ShortTime(int64_t micros);
 

@@ -13,7 +13,8 @@
 namespace pond {
 namespace {
 
-constexpr const char* kBashScript = R"bash(# bash completion for pond: commands, options and pond paths.
+constexpr const char* kBashScript =
+    R"bash(# bash completion for pond: commands, options and pond paths.
 _pond() {
   local IFS=$'\n'
   COMPREPLY=($(pond __complete "$COMP_CWORD" "${COMP_WORDS[@]}" 2>/dev/null))

@@ -13,7 +13,7 @@ namespace pond {
 struct GlobalOptions {
   std::string pond_dir;  // --pond, else $POND; empty when neither is set
   bool verbose = false;
-  bool quiet = false;  // no progress lines
+  bool quiet = false;            // no progress lines
   std::optional<int64_t> as_of;  // --as-of N
 };
 

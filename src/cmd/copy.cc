@@ -309,9 +309,15 @@ Status CopyTreeIn(tinyfs::FS& fs, tlogfs::Pond& pond, ParallelLoader& loader, co
     std::string host = src.host_path + "/" + name;
     mode_t mode = 0;
     switch (d_type) {  // the listing's type, where the file system gives one, spares an lstat
-      case DT_REG: mode = S_IFREG; break;
-      case DT_DIR: mode = S_IFDIR; break;
-      case DT_LNK: mode = S_IFLNK; break;
+      case DT_REG:
+        mode = S_IFREG;
+        break;
+      case DT_DIR:
+        mode = S_IFDIR;
+        break;
+      case DT_LNK:
+        mode = S_IFLNK;
+        break;
       default: {
         struct stat st;
         if (::lstat(host.c_str(), &st) != 0) return HostError("read", host, errno);

@@ -21,8 +21,8 @@
 #include "tinyfs/path.h"
 #include "util/hash.h"
 #include "util/id.h"
-#include "util/text.h"
 #include "util/progress.h"
+#include "util/text.h"
 #include "util/time.h"
 
 namespace pond {

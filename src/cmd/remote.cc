@@ -255,8 +255,8 @@ Status RunPull(Context& ctx, const std::string& arg, const RemoteSpec& given) {
   // The writer lock, so that no local command commits meanwhile.
   RETURN_IF_ERROR(pond->Begin(ctx.command_line));
   delta::LazyParquetEngine engine;
-  auto report = remote::Replicate(*store, pond->store(), engine, std::nullopt, ProgressLine(ctx, "pull"),
-                                  {"the remote", "this pond"});
+  auto report = remote::Replicate(*store, pond->store(), engine, std::nullopt,
+                                  ProgressLine(ctx, "pull"), {"the remote", "this pond"});
   pond->Abort();  // the commits pulled are the remote's, not a transaction of ours
   if (!report.ok()) {
     return Status(report.status().code(),
@@ -393,8 +393,8 @@ Status PushTo(Context& ctx, tlogfs::Pond& pond, const RemoteSpec& r) {
   ASSIGN_OR_RETURN(remote::RemoteOptions opts, OptionsOf(r));
   ASSIGN_OR_RETURN(auto store, remote::OpenRemoteStore(r.url, opts, /*create=*/true));
   delta::LazyParquetEngine engine;
-  auto report = remote::Replicate(pond.store(), *store, engine, std::nullopt, ProgressLine(ctx, "push"),
-                                  {"this pond", "the remote"});
+  auto report = remote::Replicate(pond.store(), *store, engine, std::nullopt,
+                                  ProgressLine(ctx, "push"), {"this pond", "the remote"});
   if (!report.ok()) {
     return Status(report.status().code(),
                   "cannot push to " + Describe(r) + ": " + report.status().message());

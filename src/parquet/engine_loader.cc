@@ -12,8 +12,8 @@
 #include <string>
 
 #include "parquet/engine.h"
-#include "util/counters.h"
 #include "parquet/module.h"
+#include "util/counters.h"
 
 namespace pond {
 namespace {

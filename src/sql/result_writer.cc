@@ -36,13 +36,27 @@ void AppendJsonString(std::string_view text, std::string& out) {
     out.append(text.substr(start, i - start));
     start = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         out += "\\u00";
         out += kHex[c >> 4];
@@ -194,8 +208,8 @@ class RowFormat {
       AppendJsonString(result.names[c], key);
       json_keys_.push_back(key + ":");
       json_kind_.push_back(types_[c].id() == Id::BOOLEAN ? kBool
-                           : IsNumeric(types_[c])         ? kNumber
-                                                          : kString);
+                           : IsNumeric(types_[c])        ? kNumber
+                                                         : kString);
     }
   }
 

@@ -178,7 +178,8 @@ Result<std::unique_ptr<Pond>> Pond::InitOn(std::unique_ptr<ObjectStore> store,
   root.size = static_cast<int64_t>(root.content->size());
   root.txn_seq = 1;
   delta::AddFile add;
-  RETURN_IF_ERROR(pond->WritePartitionFile(root.part_id, std::span<const oplog::Record>(&root, 1), &add));
+  RETURN_IF_ERROR(
+      pond->WritePartitionFile(root.part_id, std::span<const oplog::Record>(&root, 1), &add));
   delta::Metadata metadata = oplog::TableMetadata();
   auto created =
       pond->table_->Create(metadata, {delta::Action::Of(add)},
@@ -708,8 +709,8 @@ Status Pond::WritePartitionFile(const std::string& part_id, std::span<const oplo
 // DuckDB writes a host file; its bytes then go into the store, which makes
 // them durable by name (the file, and its new partition folder) before the
 // commit that names them.
-Status Pond::PublishDataFile(const std::string& part_id, const std::string& host_path,
-                             size_t rows, delta::AddFile* add) {
+Status Pond::PublishDataFile(const std::string& part_id, const std::string& host_path, size_t rows,
+                             delta::AddFile* add) {
   std::string key = "part_id=" + part_id + "/" + NewUuidV7() + ".parquet";
   Status st = [&]() -> Status {
     ASSIGN_OR_RETURN(auto out, store_->OpenWrite(key, /*if_absent=*/true));
@@ -817,10 +818,9 @@ Result<int64_t> Pond::Commit() {
     PhaseTimer timer("commit");
     // One data file per partition: the records grouped by partition in
     // place (each node's versions keep their order).
-    std::stable_sort(records.begin(), records.end(),
-                     [](const oplog::Record& a, const oplog::Record& b) {
-                       return a.part_id < b.part_id;
-                     });
+    std::stable_sort(
+        records.begin(), records.end(),
+        [](const oplog::Record& a, const oplog::Record& b) { return a.part_id < b.part_id; });
     std::optional<PhaseTimer> phase("commit: data files");
     ASSIGN_OR_RETURN(std::vector<delta::Action> adds, WriteDataFiles(records));
     phase.emplace("commit: delta log");

@@ -66,8 +66,8 @@ std::string Progress::Line(double elapsed_ms) const {
   const double rate = secs > 0 ? static_cast<double>(bytes) / secs : 0;
   std::string line = label_ + ": ";
   if (total > 0) {
-    line += std::to_string(static_cast<int>(100.0 * static_cast<double>(bytes) /
-                                            static_cast<double>(total))) +
+    line += std::to_string(
+                static_cast<int>(100.0 * static_cast<double>(bytes) / static_cast<double>(total))) +
             "% of " + HumanSize(total);
   } else {
     if (files > 0) line += WithCommas(files) + (files == 1 ? " file, " : " files, ");
@@ -83,8 +83,8 @@ std::string Progress::Line(double elapsed_ms) const {
 void Progress::MaybeDraw() {
   std::unique_lock<std::mutex> lock(draw_, std::try_to_lock);
   if (!lock.owns_lock() || !enabled_) return;  // another thread is drawing
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
-                  .count();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count();
   if (ms < first_draw_ms_ || ms - last_ms_ < kRedrawMs) return;
   last_ms_ = ms;
   WriteAll(fd_, "\r\033[K" + Line(ms));

@@ -51,7 +51,7 @@ class Progress {
   std::atomic<uint64_t> bytes_{0};
   std::atomic<uint64_t> files_{0};
   std::atomic<uint64_t> total_{0};
-  std::mutex draw_;     // held while drawing
+  std::mutex draw_;        // held while drawing
   double last_ms_ = -1e9;  // guarded by draw_
   bool drawn_ = false;     // guarded by draw_: a line is on the screen
 };

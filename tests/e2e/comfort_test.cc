@@ -46,8 +46,8 @@ class ComfortTest : public ::testing::Test {
     for (const std::string& a : args) cmd += " " + ShellQuote(a);
     cmd += " >/dev/null";
     std::string shown = dir_.path() + "/shown";
-    std::string line = "TERM=xterm script -qec " + ShellQuote(cmd) + " /dev/null </dev/null >" +
-                       shown + " 2>&1";
+    std::string line =
+        "TERM=xterm script -qec " + ShellQuote(cmd) + " /dev/null </dev/null >" + shown + " 2>&1";
     int status = std::system(line.c_str());
     PondRun run;
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -165,8 +165,8 @@ TEST(Install, IntoAPrefixThatCanMove) {
   std::string env = ChildEnv() + "POND=" + ShellQuote(dir.path() + "/pond");
   auto run = [&](const std::string& args) {
     std::string out = dir.path() + "/out";
-    std::string cmd = env + " " + ShellQuote(moved + "/bin/pond") + " " + args + " >" + out +
-                      " 2>&1";
+    std::string cmd =
+        env + " " + ShellQuote(moved + "/bin/pond") + " " + args + " >" + out + " 2>&1";
     int status = std::system(cmd.c_str());
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << args << "\n"
                                                                << ReadWholeFile(out);

@@ -505,10 +505,13 @@ TEST_F(SqlFormats, LargeResultsRoundTripInEveryFormat) {
   const std::string sql =
       "SELECT i, i // 4 AS quarter, 'r,' || i AS label, "
       "CASE WHEN i % 7 = 0 THEN NULL ELSE TIMESTAMPTZ '2024-03-01 00:00:00+00' + to_seconds(i) "
-      "END AS t FROM range(" + std::to_string(kRows) + ") r(i) ORDER BY i";
+      "END AS t FROM range(" +
+      std::to_string(kRows) + ") r(i) ORDER BY i";
   auto time_of = [](int64_t i) {
-    return Shared().Run({"query", "SELECT TIMESTAMPTZ '2024-03-01 00:00:00+00' + to_seconds(" +
-                                      std::to_string(i) + ")", "--format", "csv"});
+    return Shared().Run(
+        {"query",
+         "SELECT TIMESTAMPTZ '2024-03-01 00:00:00+00' + to_seconds(" + std::to_string(i) + ")",
+         "--format", "csv"});
   };
   PondRun sample = time_of(5433);
   ASSERT_TRUE(Ok(sample));
@@ -520,8 +523,8 @@ TEST_F(SqlFormats, LargeResultsRoundTripInEveryFormat) {
   ASSERT_EQ(csv.size(), static_cast<size_t>(kRows) + 1);
   EXPECT_EQ(csv[0], "i,quarter,label,t");
   for (int64_t i = 0; i < kRows; ++i) {
-    std::string want = std::to_string(i) + "," + std::to_string(i / 4) + ",\"r," +
-                       std::to_string(i) + "\",";
+    std::string want =
+        std::to_string(i) + "," + std::to_string(i / 4) + ",\"r," + std::to_string(i) + "\",";
     ASSERT_EQ(csv[i + 1].substr(0, want.size()), want) << "row " << i;
     std::string t = csv[i + 1].substr(want.size());
     if (i % 7 == 0) {
@@ -533,8 +536,8 @@ TEST_F(SqlFormats, LargeResultsRoundTripInEveryFormat) {
   EXPECT_EQ(csv[5433 + 1], "5433,1358,\"r,5433\"," + t5433);
 
   // JSON: one valid document, an array of every row in order.
-  nlohmann::json doc = nlohmann::json::parse(Out({"query", sql, "--format", "json"}), nullptr,
-                                             false);
+  nlohmann::json doc =
+      nlohmann::json::parse(Out({"query", sql, "--format", "json"}), nullptr, false);
   ASSERT_TRUE(doc.is_array());
   ASSERT_EQ(doc.size(), static_cast<size_t>(kRows));
   for (int64_t i = 0; i < kRows; ++i) {
