@@ -1,6 +1,7 @@
 #include "tlogfs/pond.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -630,6 +631,14 @@ Status Pond::Begin(const std::string& command) {
   if (txn_) return Status::InvalidArgument("a transaction is already open");
   if (options_.as_of) {
     return Status::InvalidArgument("a pond read --as-of a past transaction cannot be changed");
+  }
+  // A pond on read-only media (or another user's) says so before any work,
+  // not at the commit.
+  if (auto log = store_->LocalPath("_delta_log")) {
+    if (::access(log->c_str(), W_OK) != 0 && (errno == EROFS || errno == EACCES)) {
+      return Status::InvalidArgument("the pond at " + dir_ + " is read-only (" +
+                                     SysMessage(errno) + "): it can be read but not changed");
+    }
   }
   ASSIGN_OR_RETURN(writer_lock_,
                    FileLock::Acquire(dir_ + kLockFile, options_.lock_timeout_ms,

@@ -226,12 +226,22 @@ TEST_F(TrustSafety, AReadOnlyPondCanBeRead) {
     EXPECT_NE(r.err.find("Permission denied"), std::string::npos) << r.err;
   }
   EXPECT_EQ(Out({"list"}), "/f.txt\n/s.series\n");
-  // An unreadable host folder says so, instead of being skipped.
-  Host("closed/inner.txt", "x");
-  fs::permissions(host_ + "/closed", fs::perms::owner_all);
+  // A pond it may not change says so before any work.
   PondRun r = RunPond({"copy", "-r", host_, "/h"}, as_nobody);
   EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("is read-only (Permission denied)"), std::string::npos) << r.err;
+  // An unreadable host folder says so, instead of being skipped (the pond
+  // now open to the other user).
+  Host("closed/inner.txt", "x");
+  fs::permissions(host_ + "/closed", fs::perms::owner_all);
+  for (const auto& e : fs::recursive_directory_iterator(pond_)) {
+    fs::permissions(e.path(), fs::perms::all, fs::perm_options::add);
+  }
+  fs::permissions(pond_, fs::perms::all, fs::perm_options::add);
+  r = RunPond({"copy", "-r", host_, "/h"}, as_nobody);
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("Permission denied"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("closed"), std::string::npos) << r.err;
 }
 
 // 17 and 18 are tested at the library level (tlogfs/pond_test.cc), where a
