@@ -73,7 +73,7 @@ int Run(int argc, char** argv) {
        {AddApplyCommand,    AddCatCommand,    AddCompleteCommands, AddCopyCommand,
         AddDescribeCommand, AddExportCommand, AddFsckCommand,      AddGcCommand,
         AddRemoteCommands,  AddInitCommand,   AddListCommand,      AddListFactoriesCommand,
-        AddLnCommand,       AddLogCommand,    AddMkdirCommand,     AddMknodCommand,
+        AddLnCommand,       AddLogCommand,    AddMaintainCommand, AddMkdirCommand,     AddMknodCommand,
         AddMvCommand,       AddQueryCommand,  AddRmCommand,        AddRunCommand,
         AddShowCommand}) {
     add(app, ctx);
@@ -98,6 +98,7 @@ int Run(int argc, char** argv) {
       {"init", "POND=$HOME/ponds/field pond init"},
       {"list", "pond list -l '/stations/*/'"},
       {"list-factories", "pond list-factories"},
+      {"maintain", "pond maintain --dry-run\n  pond maintain --auto 100"},
       {"ln", "pond ln -s /stations/lake.series /latest"},
       {"log", "pond log --limit 10"},
       {"mkdir", "pond mkdir -p /stations/north"},

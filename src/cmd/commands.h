@@ -23,6 +23,7 @@ void AddListCommand(CLI::App& app, Context& ctx);
 void AddListFactoriesCommand(CLI::App& app, Context& ctx);
 void AddLnCommand(CLI::App& app, Context& ctx);
 void AddLogCommand(CLI::App& app, Context& ctx);
+void AddMaintainCommand(CLI::App& app, Context& ctx);
 void AddMkdirCommand(CLI::App& app, Context& ctx);
 void AddMknodCommand(CLI::App& app, Context& ctx);
 void AddMvCommand(CLI::App& app, Context& ctx);

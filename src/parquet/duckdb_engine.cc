@@ -130,6 +130,16 @@ class DuckDbEngine final : public ParquetEngine {
     return status;
   }
 
+  Result<int64_t> MergeFiles(const std::vector<std::string>& paths,
+                             const std::vector<RowColumn>& columns,
+                             const std::string& dest_path) override {
+    int64_t rows = 0;
+    RETURN_IF_ERROR(WriteThenRename(
+        dest_path, StatusCode::kCorruption, "cannot merge Parquet files into " + dest_path,
+        [&](const std::string& tmp) { return MergeInto(paths, columns, tmp, rows); }));
+    return rows;
+  }
+
   Result<ParquetInfo> InspectParquet(const std::string& path,
                                      const std::vector<std::string>& time_columns) override {
     ParquetInfo info;
@@ -354,6 +364,34 @@ class DuckDbEngine final : public ParquetEngine {
                                ") TO " + SqlString(dest_paths[g]) +
                                " (FORMAT parquet, COMPRESSION zstd)",
                            StatusCode::kInvalidArgument, context));
+    }
+    return Status::OK();
+  }
+
+  Status MergeInto(const std::vector<std::string>& paths, const std::vector<RowColumn>& columns,
+                   const std::string& tmp_path, int64_t& rows) {
+    const std::string context = "cannot merge Parquet files";
+    if (paths.empty() || columns.empty()) return Status::InvalidArgument(context + ": none given");
+    std::string names;
+    for (const RowColumn& c : columns) names += (names.empty() ? "" : ", ") + SqlIdentifier(c.name);
+    const std::string inputs = "read_parquet(" + PathList(paths) +
+                               ", hive_partitioning = false, union_by_name = true, "
+                               "file_row_number = true)";
+    RETURN_IF_ERROR(Exec("COPY (SELECT " + names + " FROM " + inputs +
+                             " ORDER BY file_index, file_row_number) TO " + SqlString(tmp_path) +
+                             " (FORMAT parquet, COMPRESSION zstd)",
+                         StatusCode::kCorruption, context));
+    // The new file must hold the same rows: as many, and the same multiset
+    // (the sum of a hash of each row; a lost, doubled or changed row moves it).
+    const std::string digest = "SELECT count(*), CAST(coalesce(sum(hash(" + names +
+                               ")), 0) AS VARCHAR) FROM ";
+    ASSIGN_OR_RETURN(auto in, Run(digest + inputs, StatusCode::kCorruption, context));
+    ASSIGN_OR_RETURN(auto out, Run(digest + "read_parquet(" + SqlString(tmp_path) + ")",
+                                   StatusCode::kCorruption, context));
+    rows = in->GetValue(0, 0).GetValue<int64_t>();
+    if (out->GetValue(0, 0).GetValue<int64_t>() != rows ||
+        in->GetValue(1, 0).ToString() != out->GetValue(1, 0).ToString()) {
+      return Status::Corruption(context + ": the merged file does not read back as its inputs");
     }
     return Status::OK();
   }

@@ -128,6 +128,18 @@ class ParquetEngine {
   virtual Status CsvToParquet(const std::string& csv_path, char delimiter,
                               const std::string& parquet_path) = 0;
 
+  // Writes the rows of the Parquet files at `paths` (the columns `columns`,
+  // matched by name) to the host file `dest_path` as one file, as WriteRows
+  // writes one, in file order and row order within a file. Before it returns
+  // it reads the new file back and checks that it holds exactly the inputs'
+  // rows (their count and the sum of a hash of every row); the file is
+  // complete and checked, or absent. Returns the number of rows. Corruption
+  // when an input is not readable Parquet with those columns, or the check
+  // fails.
+  virtual Result<int64_t> MergeFiles(const std::vector<std::string>& paths,
+                                     const std::vector<RowColumn>& columns,
+                                     const std::string& dest_path) = 0;
+
   virtual Result<RowBatch> ReadRows(const std::vector<std::string>& paths,
                                     const std::vector<RowColumn>& columns,
                                     bool with_file_index) = 0;

@@ -373,16 +373,43 @@ Result<VerifyReport> Verify(ObjectStore& store, ObjectStore* local,
 
 Result<int64_t> VersionOfTxn(ObjectStore& store, int64_t txn) {
   ASSIGN_OR_RETURN(delta::LogListing listing, delta::ListLog(store));
-  // Pond commits are numbered txn - 1 unless foreign commits came between:
-  // look there first, then everywhere.
-  std::vector<int64_t> order;
-  if (listing.commits.count(txn - 1)) order.push_back(txn - 1);
-  for (auto it = listing.commits.rbegin(); it != listing.commits.rend(); ++it) {
-    if (it->first != txn - 1) order.push_back(it->first);
+  std::vector<int64_t> versions;
+  for (const auto& [v, key] : listing.commits) versions.push_back(v);
+  // The pond transaction of commit versions[i], or of the first pond commit
+  // after it (commits of maintenance and of other Delta writers have none);
+  // nullopt when none follows.
+  using TxnAt = std::optional<std::pair<int64_t, int64_t>>;  // (transaction, version)
+  std::map<size_t, TxnAt> seen;
+  auto pond_txn_from = [&](size_t i) -> Result<TxnAt> {
+    for (size_t k = i; k < versions.size(); ++k) {
+      ASSIGN_OR_RETURN(tlogfs::CommitContent commit, tlogfs::ReadCommit(store, versions[k]));
+      if (commit.info) return TxnAt(std::make_pair(commit.info->txn_seq, versions[k]));
+    }
+    return TxnAt();
+  };
+  // Transactions grow with versions: find the first pond commit whose
+  // transaction is at least `txn`. A pond alone numbers transaction N as
+  // version N-1, and maintenance commits only move it later.
+  size_t lo = 0, hi = versions.size();
+  auto first_guess = std::lower_bound(versions.begin(), versions.end(), txn - 1);
+  if (first_guess != versions.end()) {
+    ASSIGN_OR_RETURN(auto at, pond_txn_from(static_cast<size_t>(first_guess - versions.begin())));
+    if (at && at->first == txn) return at->second;
   }
-  for (int64_t v : order) {
-    ASSIGN_OR_RETURN(tlogfs::CommitContent commit, tlogfs::ReadCommit(store, v));
-    if (commit.info && commit.info->txn_seq == txn) return v;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (!seen.count(mid)) {
+      ASSIGN_OR_RETURN(seen[mid], pond_txn_from(mid));
+    }
+    if (seen[mid] && seen[mid]->first < txn) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo < versions.size()) {
+    ASSIGN_OR_RETURN(auto at, pond_txn_from(lo));
+    if (at && at->first == txn) return at->second;
   }
   return Status::NotFound("the remote has no transaction " + std::to_string(txn));
 }

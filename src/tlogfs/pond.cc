@@ -849,12 +849,22 @@ Result<int64_t> Pond::Commit() {
     ApplyCommitToIndex({seq, version, txn_->info.timestamp, txn_->info.command,
                         static_cast<int64_t>(records.size())},
                        records, state_.commit_sha);
+    if (options_.checkpoint_interval > 0 && version % options_.checkpoint_interval == 0) {
+      phase.emplace("commit: maintenance");
+      txn_->dir_order.clear();  // committed: maintenance runs on the committed pond
+      txn_->dirs.clear();
+      AutoMaintain();
+    }
     return seq;
   }();
   txn_.reset();
   writer_lock_.reset();
   return result;
 }
+
+const std::string& Pond::TxnCommand() const { return txn_->info.command; }
+
+bool Pond::TxnHasWrites() const { return !txn_->versions.empty() || !txn_->dir_order.empty(); }
 
 void Pond::Abort() {
   txn_.reset();

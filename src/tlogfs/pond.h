@@ -58,6 +58,43 @@ struct PondOptions {
   bool allow_damage = false;
 };
 
+// Compaction (maintain.cc). Every transaction adds one small data file per
+// partition it touches; maintenance merges a partition's small files into one.
+//
+// The table property that sets automatic maintenance: after a commit at a
+// checkpoint version, every partition holding at least this many small files
+// is compacted ("0" turns it off).
+inline constexpr char kAutoMaintainProperty[] = "pond.autoMaintain.minFiles";
+inline constexpr int64_t kDefaultAutoMaintainFiles = 50;
+// Files at least this large are left as they are.
+inline constexpr int64_t kSmallDataFileBytes = 32LL << 20;
+
+struct MaintainOptions {
+  // Compact a partition that holds at least this many small files (>= 2).
+  int64_t min_files = 2;
+  bool dry_run = false;
+};
+
+// One partition's compaction.
+struct PartitionCompaction {
+  std::string part_id;
+  int64_t files = 0;      // small files merged
+  int64_t bytes = 0;      // their bytes
+  int64_t rows = 0;       // operation-log rows they hold
+  int64_t new_bytes = 0;  // the merged file's bytes (0 for a dry run)
+};
+
+struct MaintainReport {
+  // The table's live data files before and after, and how many partitions.
+  int64_t files_before = 0;
+  int64_t bytes_before = 0;
+  int64_t files_after = 0;
+  int64_t bytes_after = 0;
+  int64_t partitions = 0;
+  std::vector<PartitionCompaction> compacted;
+  int64_t delta_version = -1;  // the maintenance commit (-1: none)
+};
+
 class Pond final : public tinyfs::Persistence {
  public:
   // Creates a pond in host folder `dir` with its root directory, as
@@ -97,6 +134,20 @@ class Pond final : public tinyfs::Persistence {
   Result<int64_t> Commit() override;
   void Abort() override;
   bool InTransaction() const override { return txn_ != nullptr; }
+
+  // --- maintenance (maintain.cc) ---
+  // Compacts each partition with at least options.min_files small data files
+  // into one file, in one Delta commit of removes and adds with dataChange
+  // false (Delta's OPTIMIZE): every row stays as it was, so history, --as-of
+  // and the index are unchanged, and the commit takes no pond transaction
+  // number. Each merged file is read back and checked against its inputs
+  // before it is committed. REQUIRES: InTransaction(), with nothing written.
+  Result<MaintainReport> Maintain(const MaintainOptions& options);
+  // Sets the automatic-maintenance threshold (kAutoMaintainProperty; 0: off)
+  // in the table's metadata, in its own commit. REQUIRES: InTransaction().
+  Status SetAutoMaintain(int64_t min_files);
+  // The threshold in force (the property, or kDefaultAutoMaintainFiles).
+  Result<int64_t> AutoMaintainFiles();
 
   // --- for the CLI ---
   const std::string& dir() const { return dir_; }
@@ -139,6 +190,15 @@ class Pond final : public tinyfs::Persistence {
   // together; their add actions.
   Result<std::vector<delta::Action>> WriteDataFiles(const std::vector<oplog::Record>& records);
   Result<int64_t> LatestVersionNumber(const tinyfs::NodeId& node);
+  // Commits `actions` that change no rows (maintenance, table properties) and
+  // records the new version in the index.
+  Result<int64_t> CommitWithoutRows(std::vector<delta::Action> actions, const std::string& operation,
+                                    const std::string& extra_commit_info);
+  // After a commit at a checkpoint version: compacts what the threshold asks.
+  void AutoMaintain();
+  // The open transaction's command line, and whether it has written anything.
+  const std::string& TxnCommand() const;
+  bool TxnHasWrites() const;
   void AddVersion(const tinyfs::NodeId& node, const tinyfs::NodeId& part, int64_t version,
                   tinyfs::EntryType type, const tinyfs::ContentRef& content,
                   const tinyfs::VersionMeta& meta);

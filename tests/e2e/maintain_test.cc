@@ -1,0 +1,165 @@
+// pond maintain: compaction leaves every version of every file as it was.
+#include <filesystem>
+#include <map>
+#include <regex>
+
+#include "e2e/pond_fixture.h"
+
+namespace pond::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Maintain : public PondFixture {
+ protected:
+  // Everything a reader can see as of transaction `txn`: the long listing and
+  // the bytes of every file, copied out of the pond.
+  std::string World(int64_t txn) {
+    const std::string as_of = std::to_string(txn);
+    std::string world = Out({"--as-of", as_of, "list", "-l", "/**"});
+    const std::string out = dir_.path() + "/out-" + as_of + "-" + std::to_string(++copies_);
+    fs::create_directories(out);
+    PondRun copied = Pond({"--as-of", as_of, "copy", "/**", "host://" + out});
+    // An empty pond has nothing to copy; anything else must work.
+    if (world.find("file:") != std::string::npos) EXPECT_TRUE(Ok(copied)) << "as of " << txn;
+    std::map<std::string, std::string> files;
+    for (const auto& e : fs::recursive_directory_iterator(out)) {
+      if (e.is_regular_file())
+        files[e.path().string().substr(out.size())] = ReadWholeFile(e.path());
+    }
+    for (const auto& [name, bytes] : files) world += name + "\n" + bytes + "\n";
+    return world;
+  }
+
+  // Worlds as of transactions [from, last_txn_], every `step`th (and the last).
+  std::vector<std::string> Worlds(int64_t from = 1, int64_t step = 1) {
+    std::vector<std::string> worlds;
+    for (int64_t t = from; t <= last_txn_; t += step) worlds.push_back(World(t));
+    if ((last_txn_ - from) % step != 0) worlds.push_back(World(last_txn_));
+    return worlds;
+  }
+
+  void Commit(const Strings& args) {
+    ASSERT_TRUE(Ok(Pond(args))) << args[0];
+    ++last_txn_;
+  }
+
+  // The live data files of the pond's Delta table, as fsck counts them.
+  int64_t LiveDataFiles() {
+    std::smatch m;
+    std::string report = Out({"fsck"});
+    static const std::regex kFiles(R"((\d+) data files?)");
+    EXPECT_TRUE(std::regex_search(report, m, kFiles)) << report;
+    return m.empty() ? -1 : std::stoll(m[1].str());
+  }
+
+  int64_t last_txn_ = 1;  // init
+  int copies_ = 0;
+};
+
+TEST_F(Maintain, EveryVersionOfEveryFileStaysByteIdentical) {
+  ASSERT_TRUE(Ok(Pond({"maintain", "--auto", "off"})));  // only the explicit run here
+  // A history with overwrites, blobs, series, removal, renames and links.
+  Commit({"mkdir", "-p", "/a/b"});
+  for (int i = 0; i < 4; ++i) {
+    Commit({"copy", Host("n.txt", "note version " + std::to_string(i) + "\n"), "/a/note.txt"});
+    Commit({"copy", Host("b" + std::to_string(i) + ".txt", std::string(100 + i, 'x')), "/a/b/"});
+  }
+  Commit({"copy", Host("big.bin", std::string(200 * 1024, 'z') + "end"), "/big.bin"});
+  Commit({"copy", "host+series://" + HostParquet("s1.parquet", Hourly(kJan1, 24)), "/t.series"});
+  Commit({"copy",
+          "host+series://" + HostParquet("s2.parquet", Hourly(kJan1 + 24 * kHourMicros, 24, 5)),
+          "/t.series"});
+  Commit({"ln", "-s", "/a/note.txt", "/link"});
+  Commit({"mv", "/a/b/b1.txt", "/a/renamed.txt"});
+  Commit({"rm", "/a/b/b2.txt"});
+  const std::vector<std::string> before = Worlds();
+  const std::string log_before = Out({"log"});
+  const int64_t files_before = LiveDataFiles();
+
+  PondRun dry = Pond({"maintain", "--dry-run"});
+  ASSERT_TRUE(Ok(dry));
+  EXPECT_NE(dry.out.find("would compact 3 partitions"), std::string::npos) << dry.out;
+  EXPECT_EQ(LiveDataFiles(), files_before);  // a dry run changes nothing
+
+  PondRun run = Pond({"maintain"});
+  ASSERT_TRUE(Ok(run));
+  EXPECT_NE(run.out.find("compacted 3 partitions"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("  /a/b: "), std::string::npos) << run.out;
+  const int64_t files_after = LiveDataFiles();
+  EXPECT_LT(files_after, files_before);
+  EXPECT_EQ(files_after, 3);  // /, /a and /a/b: one file each
+  EXPECT_EQ(Worlds(), before);
+  EXPECT_EQ(Out({"log"}), log_before);  // maintenance is no transaction
+
+  // Nothing left to do, and the index rebuilt from the log agrees.
+  EXPECT_NE(Out({"maintain"}).find("nothing to compact: 3 files"), std::string::npos);
+  fs::remove_all(pond_ + "/cache");
+  EXPECT_EQ(Worlds(), before);
+
+  // More commits, past a checkpoint written after the compaction: a rebuild
+  // from that checkpoint reads the merged files.
+  for (int i = 0; i < 12; ++i) {
+    Commit({"copy", Host("late.txt", "late " + std::to_string(i)), "/a/late.txt"});
+  }
+  std::vector<std::string> later = before;
+  for (std::string& w : Worlds(static_cast<int64_t>(before.size()) + 1)) later.push_back(w);
+  fs::remove_all(pond_ + "/cache");
+  EXPECT_EQ(Worlds(), later);
+  EXPECT_TRUE(Ok(Pond({"maintain"})));
+  EXPECT_EQ(World(last_txn_), later.back());
+  PondRun check = Pond({"fsck"});
+  EXPECT_TRUE(Ok(check));
+  EXPECT_NE(check.out.find("no problems"), std::string::npos) << check.out;
+}
+
+TEST_F(Maintain, RunsByItselfAtTheThresholdAndCanBeTurnedOff) {
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/d"})));
+  ++last_txn_;
+  PondRun set = Pond({"maintain", "--auto", "4"});
+  ASSERT_TRUE(Ok(set));
+  EXPECT_NE(set.out.find("once it holds 4 small files"), std::string::npos) << set.out;
+  for (int i = 0; i < 30; ++i) {
+    Commit({"copy", Host("f.txt", std::to_string(i)), "/d/f" + std::to_string(i) + ".txt"});
+  }
+  // Checked every 10 commits: never more than 4 + 10 small files in /d's partition.
+  const int64_t compacted = LiveDataFiles();
+  EXPECT_LE(compacted, 2 + 14) << "the root's files and /d's";
+  std::vector<std::string> worlds = Worlds(1, 5);
+  EXPECT_NE(worlds.back().find("/f29.txt\n29\n"), std::string::npos);
+
+  ASSERT_TRUE(Ok(Pond({"maintain", "--auto", "off"})));
+  for (int i = 0; i < 20; ++i) {
+    Commit({"copy", Host("g.txt", std::to_string(i)), "/d/g" + std::to_string(i) + ".txt"});
+  }
+  EXPECT_EQ(LiveDataFiles(), compacted + 20);
+  fs::remove_all(pond_ + "/cache");
+  std::vector<std::string> rebuilt = Worlds(1, 5);
+  ASSERT_GT(rebuilt.size(), worlds.size());
+  worlds.pop_back();  // the newest then: not a multiple of 5
+  EXPECT_EQ(std::vector<std::string>(rebuilt.begin(), rebuilt.begin() + worlds.size()), worlds);
+  EXPECT_NE(Out({"maintain", "--dry-run"}).find("automatic maintenance is off"), std::string::npos);
+}
+
+TEST_F(Maintain, RefusesWhatItCannotDoAndChangesNothing) {
+  EXPECT_TRUE(Fails(Pond({"maintain", "--auto", "1"}), 2, "--auto takes 'off' or a whole number"));
+  EXPECT_TRUE(Fails(Pond({"maintain", "--auto", "lots"}), 2, "not 'lots'"));
+  EXPECT_TRUE(Fails(Pond({"maintain", "--auto", "5", "--dry-run"}), 2, "cannot be a dry run"));
+  EXPECT_TRUE(Fails(Pond({"--as-of", "1", "maintain"}), 2, "--as-of"));
+  EXPECT_TRUE(Fails(Pond({"maintain", "--min-files", "1"}), 2, "--min-files"));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(Ok(Pond({"copy", Host("f.txt", std::to_string(i)), "/f.txt"})));
+  }
+  // A damaged data file: maintenance refuses, as every write does, and
+  // leaves the log as it was.
+  Strings files = DataFiles("part_id=");
+  ASSERT_FALSE(files.empty());
+  fs::resize_file(pond_ + "/data/" + files.back(), 10);
+  fs::remove_all(pond_ + "/cache");
+  const size_t commits = DataFiles("_delta_log/").size();
+  EXPECT_TRUE(Fails(Pond({"maintain"}), 1, "writes are refused"));
+  EXPECT_EQ(DataFiles("_delta_log/").size(), commits);
+}
+
+}  // namespace
+}  // namespace pond::testing
