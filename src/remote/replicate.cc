@@ -36,9 +36,13 @@ Result<Named> NamedFiles(ObjectStore& store, delta::LazyParquetEngine& engine, i
   std::vector<tlogfs::DataFile> files;
   for (int64_t v = after + 1; v <= up_to; ++v) {
     ASSIGN_OR_RETURN(tlogfs::CommitContent commit, tlogfs::ReadCommit(store, v));
-    for (tlogfs::DataFile& f : commit.files) {
-      named.data[f.path] = f.size;
-      files.push_back(std::move(f));
+    // Compacted files too: their rows are there already, but a replica's
+    // later checkpoints name them.
+    for (auto* list : {&commit.files, &commit.rearranged}) {
+      for (tlogfs::DataFile& f : *list) {
+        named.data[f.path] = f.size;
+        files.push_back(std::move(f));
+      }
     }
   }
   ASSIGN_OR_RETURN(auto rows, tlogfs::ReadDataFiles(store, engine, files, damaged));

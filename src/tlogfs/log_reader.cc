@@ -45,12 +45,13 @@ Result<CommitContent> ReadCommit(ObjectStore& store, int64_t version) {
   for (const auto& a : *actions) {
     if (a.kind == delta::Action::Kind::kCommitInfo) {
       c.info = oplog::ParseTxnInfo(a.commit_info.json);
-    } else if (a.kind == delta::Action::Kind::kAdd && a.add.data_change) {
+    } else if (a.kind == delta::Action::Kind::kAdd) {
       auto part = a.add.partition_values.find("part_id");
       if (part == a.add.partition_values.end() || !part->second) {
         return Status::Corruption(key + " adds data file " + a.add.path + " without a part_id");
       }
-      c.files.push_back({DecodedPath(a.add.path), *part->second, a.add.size, version});
+      (a.add.data_change ? c.files : c.rearranged)
+          .push_back({DecodedPath(a.add.path), *part->second, a.add.size, version});
     }
   }
   return c;

@@ -32,6 +32,9 @@ struct CommitContent {
   std::string sha256;                  // of the commit file's bytes
   std::optional<oplog::TxnInfo> info;  // nullopt for a commit a foreign writer made
   std::vector<DataFile> files;         // data-changing adds only
+  // Adds that change no data (compaction): rows the log already holds,
+  // rearranged. Replicas need these files; the index does not read them.
+  std::vector<DataFile> rearranged;
 };
 
 // Reads and parses commit `version`. Corruption naming the commit file when it

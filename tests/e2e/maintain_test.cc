@@ -108,6 +108,18 @@ TEST_F(Maintain, EveryVersionOfEveryFileStaysByteIdentical) {
   EXPECT_EQ(Worlds(), later);
   EXPECT_TRUE(Ok(Pond({"maintain"})));
   EXPECT_EQ(World(last_txn_), later.back());
+  // A backup restored as of a transaction after the compaction (whose Delta
+  // version the maintenance commit moved) holds that transaction.
+  const std::string backup = dir_.path() + "/backup";
+  ASSERT_TRUE(Ok(Pond({"remote", "add", "b", "file://" + backup})));
+  ASSERT_TRUE(Ok(Pond({"push", "b"})));
+  EXPECT_TRUE(Ok(Pond({"verify", "b"})));
+  const std::string restored = dir_.path() + "/restored";
+  const std::string txn = std::to_string(last_txn_ - 3);
+  ASSERT_TRUE(Ok(Pond({"restore", "--as-of", txn, "file://" + backup, restored})));
+  EXPECT_EQ(Out({"--pond", restored, "list", "-l", "/**"}),
+            Out({"--as-of", txn, "list", "-l", "/**"}));
+  EXPECT_EQ(Out({"--pond", restored, "cat", "/a/late.txt"}), "late 8");
   PondRun check = Pond({"fsck"});
   EXPECT_TRUE(Ok(check));
   EXPECT_NE(check.out.find("no problems"), std::string::npos) << check.out;
