@@ -146,6 +146,15 @@ Result<MaintainReport> Pond::Maintain(const MaintainOptions& options) {
                           {"pond", {{"maintain", true}, {"command", TxnCommand()}}}};
   ASSIGN_OR_RETURN(report.delta_version,
                    CommitWithoutRows(std::move(actions), "OPTIMIZE", extra.dump()));
+  // A checkpoint of the compacted table at once, so that an index rebuilt
+  // from the log (a restored pond, a deleted cache) reads the merged files
+  // rather than the small ones. Without it the log is still complete.
+  auto compacted = table_->LoadSnapshot(report.delta_version);
+  Status checkpoint = compacted.ok() ? table_->WriteCheckpoint(*compacted) : compacted.status();
+  if (!checkpoint.ok()) {
+    Warn("no checkpoint was written after maintenance (the log is complete without it): " +
+         checkpoint.message());
+  }
   return report;
 }
 
