@@ -1,6 +1,7 @@
 #include "cmd/common.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -143,6 +144,32 @@ Status ReadHostFile(const std::string& path, const std::function<Status(std::str
   }
   ::close(fd);
   return st;
+}
+
+Status LoadHostFile(const std::string& path, tinyfs::ContentWriter& writer,
+                    const std::function<void(uint64_t)>& on_bytes) {
+  // Small files take the buffered path (one buffer per thread); large ones
+  // let the writer copy in the kernel.
+  constexpr off_t kKernelCopyBytes = 1 << 20;
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < kKernelCopyBytes) {
+    return ReadHostFile(path, [&](std::string_view chunk) {
+      on_bytes(chunk.size());
+      return writer.Append(chunk);
+    });
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return Status::IOError("cannot read host file '" + EscapeControl(path) +
+                           "': " + std::strerror(errno));
+  }
+  Status copied = writer.AppendFile(fd, on_bytes);
+  ::close(fd);
+  if (!copied.ok()) {
+    return Status(copied.code(),
+                  "cannot copy host file '" + EscapeControl(path) + "': " + copied.message());
+  }
+  return Status::OK();
 }
 
 Result<std::string> ReadHostText(const std::string& path) {

@@ -44,6 +44,10 @@ CLI::Validator DurationValidator();
 // Streams host file `path` to `sink` in chunks. NotFound or IOError naming
 // the file; the sink's own error as it is.
 Status ReadHostFile(const std::string& path, const std::function<Status(std::string_view)>& sink);
+// Appends host file `path` to `writer`, telling `on_bytes` each count
+// appended: large files are copied by the store where it can (in the kernel).
+Status LoadHostFile(const std::string& path, tinyfs::ContentWriter& writer,
+                    const std::function<void(uint64_t)>& on_bytes);
 // A whole (small) host file, such as a config.
 Result<std::string> ReadHostText(const std::string& path);
 

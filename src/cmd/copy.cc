@@ -213,9 +213,8 @@ Status CopyFileIn(tinyfs::FS& fs, tlogfs::Pond& pond, const Source& src,
     meta = sql::TabularMeta(*info, type == EntryType::kFileSeries);
   }
   ASSIGN_OR_RETURN(auto writer, pond.NewContent());
-  RETURN_IF_ERROR(ReadHostFile(src.host_path, [&](std::string_view chunk) {
-    if (opts.progress) opts.progress->Add(chunk.size());
-    return writer->Append(chunk);
+  RETURN_IF_ERROR(LoadHostFile(src.host_path, *writer, [&](uint64_t n) {
+    if (opts.progress) opts.progress->Add(n);
   }));
   ASSIGN_OR_RETURN(tinyfs::ContentRef ref, writer->Finish());
   if (opts.progress) opts.progress->Add(0, 1);
@@ -250,9 +249,8 @@ class ParallelLoader {
  private:
   Result<tinyfs::ContentRef> LoadOne(const std::string& path) {
     ASSIGN_OR_RETURN(auto writer, pond_.NewContent());
-    RETURN_IF_ERROR(ReadHostFile(path, [&](std::string_view chunk) {
-      if (progress_) progress_->Add(chunk.size());
-      return writer->Append(chunk);
+    RETURN_IF_ERROR(LoadHostFile(path, *writer, [&](uint64_t n) {
+      if (progress_) progress_->Add(n);
     }));
     auto ref = writer->Finish();
     if (progress_) progress_->Add(0, 1);

@@ -13,11 +13,15 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -174,6 +178,99 @@ class LocalWriteStream : public WriteStream {
 
   uint64_t size() const override { return size_; }
 
+  // The kernel copies the bytes (copy_file_range: no trip through this
+  // process, and on file systems that can, no copy at all), while a second
+  // thread reads back each finished piece of the object for `observe`: what
+  // is hashed is what the object holds, even if the source changes meanwhile.
+  Result<uint64_t> AppendFile(int src,
+                              const std::function<Status(std::string_view)>& observe) override {
+    if (fd_ < 0) return Status::InvalidArgument("write stream of '" + key_ + "' is closed");
+    constexpr size_t kPieceBytes = 8 << 20;
+    std::mutex mu;
+    std::condition_variable cv;
+    uint64_t copied = size_;  // guarded by mu: the object's bytes so far
+    bool finished = false;    // guarded by mu
+    Status seen;              // guarded by mu: the reader's failure
+    std::thread reader([&, from = size_] {
+      constexpr size_t kReadBytes = 1 << 20;
+      std::unique_ptr<char[]> buf(new char[kReadBytes]);
+      uint64_t done = from;
+      std::unique_lock<std::mutex> lock(mu);
+      while (true) {
+        cv.wait(lock, [&] { return finished || copied > done; });
+        const uint64_t upto = copied;
+        const bool last = finished;
+        lock.unlock();
+        Status st;
+        while (st.ok() && done < upto) {
+          size_t want = static_cast<size_t>(std::min<uint64_t>(kReadBytes, upto - done));
+          ssize_t got = ::pread(fd_, buf.get(), want, static_cast<off_t>(done));
+          if (got < 0 && errno == EINTR) continue;
+          if (got <= 0) {
+            st = SysError("read back", key_, got < 0 ? errno : EIO);
+            break;
+          }
+          st = observe(std::string_view(buf.get(), static_cast<size_t>(got)));
+          done += static_cast<uint64_t>(got);
+        }
+        lock.lock();
+        if (!st.ok()) {
+          seen = st;
+          cv.notify_all();
+          return;
+        }
+        if (last && done >= copied) return;
+      }
+    });
+    const uint64_t start = size_;
+    Status st;
+    bool kernel = true;
+    std::unique_ptr<char[]> buf;
+    while (true) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!seen.ok()) break;
+      }
+      ssize_t n = -1;
+      if (kernel) {
+        n = ::copy_file_range(src, nullptr, fd_, nullptr, kPieceBytes, 0);
+        if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
+                      errno == EBADF)) {
+          kernel = false;  // not between these files: copy through a buffer
+          continue;
+        }
+      } else {
+        if (!buf) buf.reset(new char[kPieceBytes]);
+        n = ::read(src, buf.get(), kPieceBytes);
+        if (n > 0) {
+          st = Append(std::string_view(buf.get(), static_cast<size_t>(n)));
+          if (!st.ok()) break;
+          size_ -= static_cast<uint64_t>(n);  // counted below
+        }
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        st = Status::IOError(std::string("cannot read a host file into '") + key_ +
+                             "': " + std::strerror(errno));
+        break;
+      }
+      if (n == 0) break;
+      size_ += static_cast<uint64_t>(n);
+      std::lock_guard<std::mutex> lock(mu);
+      copied = size_;
+      cv.notify_all();
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      finished = true;
+      cv.notify_all();
+    }
+    reader.join();
+    RETURN_IF_ERROR(st);
+    RETURN_IF_ERROR(seen);
+    return size_ - start;
+  }
+
  private:
   std::string root_;
   int fd_;
@@ -235,7 +332,7 @@ class LocalStore : public ObjectStore {
     if (int err = MakeDirs(dir); err != 0) return SysError("write", key, err);
     std::string temp_path = dir + "/" + std::string(kTempPrefix) + NewUuidV7();
     int registration = RegisterTempFile(temp_path);
-    int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fd = ::open(temp_path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
       int err = errno;
       UnregisterTempFile(registration);

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,6 +55,13 @@ class WriteStream {
   virtual Status CommitAs(const std::string& key) = 0;
   // Bytes appended so far.
   virtual uint64_t size() const = 0;
+  // Appends the rest of the host file open as `fd` (from its offset) and
+  // returns how many bytes that was. `observe` sees every byte appended, in
+  // order, as the object holds it (for hashing); its error stops the copy.
+  // This one reads and Appends; a store whose objects are host files copies
+  // in the kernel (copy_file_range) and shows `observe` the object's bytes.
+  virtual Result<uint64_t> AppendFile(int fd,
+                                      const std::function<Status(std::string_view)>& observe);
 };
 
 class ObjectStore {

@@ -15,6 +15,7 @@
 // Thread safety: one thread at a time.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +32,10 @@ class ContentWriter {
  public:
   virtual ~ContentWriter() = default;
   virtual Status Append(std::string_view bytes) = 0;
+  // Appends the rest of the host file open as `fd` (from its offset), telling
+  // `on_bytes` each count appended. This one reads and Appends; a writer
+  // whose store keeps host files may copy in the kernel instead.
+  virtual Status AppendFile(int fd, const std::function<void(uint64_t)>& on_bytes);
   // Returns the reference to pass to WriteFile. The writer is spent afterwards.
   virtual Result<ContentRef> Finish() = 0;
 };

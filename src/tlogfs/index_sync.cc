@@ -73,7 +73,7 @@ Result<SyncOutcome> CatchUp(Index& index, ObjectStore& store, delta::LazyParquet
     for (const auto& d : damaged) {
       if (d.delta_version == c.version) mine.push_back(d);
     }
-    RETURN_IF_ERROR(index.Apply(RowFor(c, records), records, view.table_id, c.sha256, mine));
+    RETURN_IF_ERROR(index.Apply(RowFor(c, records), records, view.table_id, c.fingerprint, mine));
   }
   out.intact_version = commits.empty() ? from - 1 : commits.back().version;
   if (out.health.ok() && out.intact_version < view.latest) {
@@ -177,11 +177,11 @@ Result<SyncOutcome> Rebuild(Index& index, ObjectStore& store, delta::LazyParquet
   }
   // The newest commit's hash, for readers' quick check (when its file is
   // there, and never for an index stopped short by damage).
-  std::string last_sha = commits.empty() ? "" : commits.back().sha256;
+  std::string last_sha = commits.empty() ? "" : commits.back().fingerprint;
   if (!out.health.ok() || last < view.latest) last_sha.clear();
   if (out.health.ok() && commits.empty() && last >= 0 && listing.commits.count(last)) {
     auto c = ReadCommit(store, last);
-    if (c.ok()) last_sha = c->sha256;
+    if (c.ok()) last_sha = c->fingerprint;
   }
   RETURN_IF_ERROR(index.Replace({view.table_id, last, last_txn, last_sha}, ordered, damaged));
   out.intact_version = last;

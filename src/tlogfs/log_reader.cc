@@ -30,6 +30,25 @@ Result<std::vector<oplog::Record>> ReadOneFile(ParquetEngine& engine, const std:
 
 }  // namespace
 
+std::string CommitFingerprint(std::string_view text) {
+  return Sha256Hex(text.substr(0, kFingerprintBytes)) + ":" + std::to_string(text.size());
+}
+
+Result<std::string> StoredCommitFingerprint(ObjectStore& store, int64_t version) {
+  const std::string key = delta::CommitKey(version);
+  ASSIGN_OR_RETURN(ObjectInfo info, store.Stat(key));
+  ASSIGN_OR_RETURN(auto stream, store.OpenRead(key));
+  std::string head(kFingerprintBytes, '\0');
+  size_t got = 0;
+  while (got < head.size()) {
+    ASSIGN_OR_RETURN(size_t n, stream->Read(head.data() + got, head.size() - got));
+    if (n == 0) break;
+    got += n;
+  }
+  head.resize(got);
+  return Sha256Hex(head) + ":" + std::to_string(info.size);
+}
+
 Result<CommitContent> ReadCommit(ObjectStore& store, int64_t version) {
   const std::string key = delta::CommitKey(version);
   auto text = store.Get(key);
@@ -41,7 +60,7 @@ Result<CommitContent> ReadCommit(ObjectStore& store, int64_t version) {
   }
   CommitContent c;
   c.version = version;
-  c.sha256 = Sha256Hex(*text);
+  c.fingerprint = CommitFingerprint(*text);
   for (const auto& a : *actions) {
     if (a.kind == delta::Action::Kind::kCommitInfo) {
       c.info = oplog::ParseTxnInfo(a.commit_info.json);
@@ -57,9 +76,10 @@ Result<CommitContent> ReadCommit(ObjectStore& store, int64_t version) {
   return c;
 }
 
-Result<std::vector<std::vector<oplog::Record>>> ReadDataFiles(
-    ObjectStore& store, delta::LazyParquetEngine& lazy, const std::vector<DataFile>& files,
-    std::vector<DamagedFile>* damaged) {
+Result<std::vector<std::vector<oplog::Record>>> ReadDataFiles(ObjectStore& store,
+                                                              delta::LazyParquetEngine& lazy,
+                                                              const std::vector<DataFile>& files,
+                                                              std::vector<DamagedFile>* damaged) {
   std::vector<std::vector<oplog::Record>> out(files.size());
   if (files.empty()) return out;
   HostFiles host_files(store);

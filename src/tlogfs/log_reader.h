@@ -29,13 +29,21 @@ struct DataFile {
 // What one commit holds for the pond.
 struct CommitContent {
   int64_t version = 0;
-  std::string sha256;                  // of the commit file's bytes
+  std::string fingerprint;             // CommitFingerprint of the commit file
   std::optional<oplog::TxnInfo> info;  // nullopt for a commit a foreign writer made
   std::vector<DataFile> files;         // data-changing adds only
   // Adds that change no data (compaction): rows the log already holds,
   // rearranged. Replicas need these files; the index does not read them.
   std::vector<DataFile> rearranged;
 };
+
+// What identifies a commit file's bytes for the index's quick check: the
+// SHA-256 of its first kFingerprintBytes and its size. Readers compare it
+// without reading a large commit (a compaction's) whole.
+inline constexpr size_t kFingerprintBytes = 64 << 10;
+std::string CommitFingerprint(std::string_view text);
+// The same, read from the store. NotFound when the commit is not there.
+Result<std::string> StoredCommitFingerprint(ObjectStore& store, int64_t version);
 
 // Reads and parses commit `version`. Corruption naming the commit file when it
 // is missing or does not parse, or when an add has no part_id.

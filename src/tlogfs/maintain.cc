@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "delta/log_files.h"
+#include "tlogfs/log_reader.h"
 #include "tlogfs/pond.h"
 #include "util/counters.h"
 #include "util/hash.h"
@@ -54,7 +55,7 @@ Result<int64_t> Pond::CommitWithoutRows(std::vector<delta::Action> actions,
                                                        .extra_commit_info = extra_commit_info}));
   GlobalCounters().delta_commits++;
   auto written = store_->Get(delta::CommitKey(version));
-  state_ = {table_id_, version, state_.last_txn, written.ok() ? Sha256Hex(*written) : ""};
+  state_ = {table_id_, version, state_.last_txn, written.ok() ? CommitFingerprint(*written) : ""};
   // No pond transaction: txn_seq 0 records the version and nothing else.
   ApplyCommitToIndex({0, version, 0, "", 0}, {}, state_.commit_sha);
   return version;

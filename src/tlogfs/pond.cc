@@ -193,7 +193,7 @@ Result<std::unique_ptr<Pond>> Pond::InitOn(std::unique_ptr<ObjectStore> store,
   GlobalCounters().delta_commits++;
   pond->table_id_ = metadata.id;
   auto first = pond->store_->Get(delta::CommitKey(0));
-  pond->state_ = {metadata.id, 0, 1, first.ok() ? Sha256Hex(*first) : ""};
+  pond->state_ = {metadata.id, 0, 1, first.ok() ? CommitFingerprint(*first) : ""};
   pond->view_ = 1;
   TxnRow row{1, 0, info.timestamp, command, 1};
   // A stale cache from an earlier pond here is replaced, not trusted.
@@ -260,8 +260,8 @@ Status Pond::UsePrivateIndex() {
 Result<bool> Pond::QuickCheck() {
   ASSIGN_OR_RETURN(IndexState state, index_->State());
   if (state.delta_version < 0 || state.commit_sha.empty()) return false;
-  auto text = store_->Get(delta::CommitKey(state.delta_version));
-  if (!text.ok() || Sha256Hex(*text) != state.commit_sha) return false;
+  auto fingerprint = StoredCommitFingerprint(*store_, state.delta_version);
+  if (!fingerprint.ok() || *fingerprint != state.commit_sha) return false;
   // A newer commit, or any doubt about it: the full check decides.
   if (!store_->Stat(delta::CommitKey(state.delta_version + 1)).status().IsNotFound()) return false;
   table_id_ = state.table_id;
@@ -348,7 +348,7 @@ Status Pond::Load(bool full) {
       if (newest.status().code() == StatusCode::kCorruption) {
         log_health_ = Status::Corruption("the pond's log is damaged: " + newest.status().message());
       } else if (newest.ok()) {
-        newest_sha = newest->sha256;
+        newest_sha = newest->fingerprint;
       }
     }
     // Let the next reader take the quick path (an index from before it, or
@@ -843,7 +843,7 @@ Result<int64_t> Pond::Commit() {
     GlobalCounters().delta_commits++;
     const int64_t seq = txn_->info.txn_seq;
     auto written = store_->Get(delta::CommitKey(version));
-    state_ = {table_id_, version, seq, written.ok() ? Sha256Hex(*written) : ""};
+    state_ = {table_id_, version, seq, written.ok() ? CommitFingerprint(*written) : ""};
     view_ = seq;
     phase.emplace("commit: index");
     ApplyCommitToIndex({seq, version, txn_->info.timestamp, txn_->info.command,

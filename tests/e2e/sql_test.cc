@@ -4,7 +4,11 @@
 // tables, `pond describe`, and every way bad input or dangerous SQL must fail
 // (exit 1, one "pond: " line, nothing committed). Each command runs the real
 // binary.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -79,17 +83,23 @@ std::string RecordedArg(const std::string& arg) {
 // Table /t.table: version 1 (id 1..3, qty 1,2,3), version 2 (id 1..4, qty 10..40,
 //   name alpha, beta, NULL, delta).
 struct SharedPond {
-  TempDir dir;
   std::string pond;
   std::string host;  // host input files
   std::string error;
-  Strings commands;  // the command line of each transaction, in order
+  Strings commands;          // the command line of each transaction, in order
+  bool record_only = false;  // the pond exists: only record the command lines
 
   PondRun Run(const Strings& args) const { return RunPond(args, "POND=" + ShellQuote(pond)); }
 
   // Runs a command that commits one transaction.
   void Commit(const Strings& args) {
     if (!error.empty()) return;
+    if (record_only) {
+      std::string line = "pond";
+      for (const auto& a : args) line += " " + RecordedArg(a);
+      commands.push_back(line);
+      return;
+    }
     PondRun r = Run(args);
     if (r.exit_code != 0) {
       error = "pond " + args[0] + " failed: " + r.err;
@@ -196,40 +206,82 @@ Status BuildHostFiles(SharedPond& p) {
   return Status::OK();
 }
 
-// Built once for the whole binary: the tests only read it (every failing
-// command checks that it committed nothing).
+// A key for the fixture: changes whenever the pond binary or this test
+// binary is rebuilt, so a fixture is never older than the code it tests.
+std::string FixtureKey() {
+  std::string key;
+  for (const char* path : {POND_BINARY, "/proc/self/exe"}) {
+    struct stat st;
+    if (::stat(path, &st) != 0) return "";
+    key += std::to_string(st.st_size) + "-" + std::to_string(st.st_mtim.tv_sec) + "-" +
+           std::to_string(st.st_mtim.tv_nsec) + "-";
+  }
+  return std::to_string(std::hash<std::string>{}(key));
+}
+
+// Runs `fill` over the fixture in folder `dir`: with record_only set when
+// the pond is there already.
+void Populate(SharedPond& s, const std::string& dir, bool exists) {
+  s.pond = dir + "/pond";
+  s.host = dir + "/host";
+  s.record_only = exists;
+  if (!exists) {
+    hostfs::create_directories(s.host);
+    Status st = BuildHostFiles(s);
+    if (!st.ok()) {
+      s.error = st.ToString();
+      return;
+    }
+  }
+  s.Commit({"init"});                                                      // txn 1
+  s.Commit({"copy", s.Url("host+table", "t_v1.parquet"), "/t.table"});     // 2
+  s.Commit({"copy", s.Url("host+table", "t_v2.parquet"), "/t.table"});     // 3
+  s.Commit({"copy", s.Url("host+series", "hour0.parquet"), "/s.series"});  // 4
+  s.Commit({"copy", s.Url("host+series", "hour2.parquet"), "/s.series"});  // 5
+  s.Commit({"copy", s.Url("host+series", "hour1.parquet"), "/s.series"});  // 6
+  s.Commit({"copy", s.Url("host+table", "hour0.parquet"), "/b0.table"});   // 7
+  s.Commit({"mkdir", "-p", "/stations/north", "/stations/south"});         // 8
+  s.Commit({"copy", s.Url("host+series", "north1.parquet"),                // 9
+            "/stations/north/temp.series"});
+  s.Commit({"copy", s.Url("host+series", "north2.parquet"),  // 10
+            "/stations/north/temp.series"});
+  s.Commit({"copy", s.Url("host+series", "south1.parquet"),  // 11
+            "/stations/south/temp.series"});
+  s.Commit({"copy", s.Url("host+table", "meta.parquet"), "/meta.table"});        // 12
+  s.Commit({"copy", s.Url("host+csv", "counts.csv"), "/counts.table"});          // 13
+  s.Commit({"copy", s.Url("host+csv+series", "events.csv"), "/events.series"});  // 14
+  s.Commit({"copy", s.Url("host", "raw.csv"), "/raw.csv"});                      // 15
+  s.Commit({"copy", "--time-column", "measured_at", s.Url("host+series", "custom.parquet"),
+            "/custom.series"});  // 16
+}
+
+// Built once per build of the binaries and shared by every test process
+// (ctest runs each test in its own): the tests only read it, and every
+// failing command checks that it committed nothing. It lives under the build
+// folder, made under a lock and marked ready only when whole; fixtures of
+// older binaries are removed when a new one is made.
 SharedPond& Shared() {
-  // A static object, so that its folder is removed when the binary exits.
   static std::unique_ptr<SharedPond> p = [] {
     auto s = std::make_unique<SharedPond>();
-    s->pond = s->dir.path() + "/pond";
-    s->host = s->dir.path() + "/host";
-    hostfs::create_directories(s->host);
-    Status st = BuildHostFiles(*s);
-    if (!st.ok()) {
-      s->error = st.ToString();
+    const std::string base = std::string(POND_BUILD_DIR) + "/test-fixtures";
+    const std::string key = FixtureKey();
+    std::error_code ec;
+    hostfs::create_directories(base, ec);
+    int lock = ::open((base + "/sql.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (key.empty() || lock < 0 || ::flock(lock, LOCK_EX) != 0) {
+      s->error = "cannot lock the shared SQL fixture under " + base;
       return s;
     }
-    s->Commit({"init"});                                                       // txn 1
-    s->Commit({"copy", s->Url("host+table", "t_v1.parquet"), "/t.table"});     // 2
-    s->Commit({"copy", s->Url("host+table", "t_v2.parquet"), "/t.table"});     // 3
-    s->Commit({"copy", s->Url("host+series", "hour0.parquet"), "/s.series"});  // 4
-    s->Commit({"copy", s->Url("host+series", "hour2.parquet"), "/s.series"});  // 5
-    s->Commit({"copy", s->Url("host+series", "hour1.parquet"), "/s.series"});  // 6
-    s->Commit({"copy", s->Url("host+table", "hour0.parquet"), "/b0.table"});   // 7
-    s->Commit({"mkdir", "-p", "/stations/north", "/stations/south"});          // 8
-    s->Commit({"copy", s->Url("host+series", "north1.parquet"),                // 9
-               "/stations/north/temp.series"});
-    s->Commit({"copy", s->Url("host+series", "north2.parquet"),  // 10
-               "/stations/north/temp.series"});
-    s->Commit({"copy", s->Url("host+series", "south1.parquet"),  // 11
-               "/stations/south/temp.series"});
-    s->Commit({"copy", s->Url("host+table", "meta.parquet"), "/meta.table"});        // 12
-    s->Commit({"copy", s->Url("host+csv", "counts.csv"), "/counts.table"});          // 13
-    s->Commit({"copy", s->Url("host+csv+series", "events.csv"), "/events.series"});  // 14
-    s->Commit({"copy", s->Url("host", "raw.csv"), "/raw.csv"});                      // 15
-    s->Commit({"copy", "--time-column", "measured_at", s->Url("host+series", "custom.parquet"),
-               "/custom.series"});  // 16
+    const std::string dir = base + "/sql-" + key;
+    const bool ready = hostfs::exists(dir + "/ready");
+    if (!ready) {
+      for (const auto& e : hostfs::directory_iterator(base, ec)) {
+        if (e.path().filename().string().rfind("sql-", 0) == 0) hostfs::remove_all(e.path(), ec);
+      }
+    }
+    Populate(*s, dir, ready);
+    if (!ready && s->error.empty()) std::ofstream(dir + "/ready") << "ready\n";
+    ::close(lock);  // releases the lock
     return s;
   }();
   return *p;
@@ -240,6 +292,9 @@ class SqlBase : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(Shared().error.empty()) << Shared().error;
     ASSERT_EQ(Shared().commands.size(), 16u);
+    // Shared by every test: none may have committed to it.
+    ASSERT_FALSE(hostfs::exists(Shared().pond + "/data/_delta_log/00000000000000000016.json"))
+        << "a test committed to the shared SQL fixture";
   }
   PondRun Run(const Strings& args) { return Shared().Run(args); }
   // The output of a command that must work.
