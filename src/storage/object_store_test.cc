@@ -2,6 +2,9 @@
 // local store (host files) and the fault-injecting store do.
 #include "storage/object_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -121,6 +124,66 @@ TEST_P(ObjectStoreTest, StreamingWriteAndReadOfSeveralMiB) {
   EXPECT_TRUE(got == expected) << "streamed bytes differ";
   ASSERT_OK_AND_ASSIGN(ObjectInfo info, store().Stat("big/data.bin"));
   EXPECT_EQ(info.size, expected.size());
+}
+
+// AppendFile after some Appends: the rest of a host file, from its offset,
+// with every appended byte shown to the observer in order.
+TEST_P(ObjectStoreTest, AppendFileCopiesTheRestOfAHostFileAndShowsItsBytes) {
+  std::string body(19 * 1024 * 1024 + 12345, '\0');  // over two of the local store's pieces
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>((i * 7 + i / 4093) % 253);
+  const std::string path = dir_.path() + "/host.bin";
+  std::ofstream(path, std::ios::binary)
+      .write(body.data(), static_cast<std::streamsize>(body.size()));
+  int fd = ::open(path.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::lseek(fd, 100, SEEK_SET), 100);  // from its offset: skip the first 100
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<WriteStream> out, store().OpenWrite("big/copy.bin", false));
+  ASSERT_OK(out->Append("head:"));
+  std::string seen;
+  ASSERT_OK_AND_ASSIGN(uint64_t n, out->AppendFile(fd, [&](std::string_view bytes) {
+    seen.append(bytes);
+    return Status::OK();
+  }));
+  ::close(fd);
+  EXPECT_EQ(n, body.size() - 100);
+  EXPECT_EQ(out->size(), body.size() - 100 + 5);
+  EXPECT_TRUE(seen == body.substr(100)) << "the observer saw other bytes";
+  ASSERT_OK(out->Commit());
+  ASSERT_OK_AND_ASSIGN(std::string got, store().Get("big/copy.bin"));
+  EXPECT_TRUE(got == "head:" + body.substr(100)) << "the object holds other bytes";
+}
+
+// The observer's error stops the copy and publishes nothing; a pipe (which
+// copy_file_range cannot read) is copied through a buffer.
+TEST_P(ObjectStoreTest, AppendFileStopsAtTheObserversErrorAndReadsPipes) {
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  std::thread writer([&] {
+    std::string chunk(1 << 20, 'p');
+    for (int i = 0; i < 3; ++i) (void)!::write(pipe_fds[1], chunk.data(), chunk.size());
+    ::close(pipe_fds[1]);
+  });
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<WriteStream> out, store().OpenWrite("p.bin", false));
+  ASSERT_OK_AND_ASSIGN(uint64_t n, out->AppendFile(pipe_fds[0], [](std::string_view b) {
+    return b.find_first_not_of('p') == std::string_view::npos ? Status::OK()
+                                                              : Status::Internal("not p");
+  }));
+  writer.join();
+  ::close(pipe_fds[0]);
+  EXPECT_EQ(n, 3u << 20);
+  ASSERT_OK(out->Commit());
+
+  const std::string path = dir_.path() + "/stop.bin";
+  std::ofstream(path, std::ios::binary) << std::string(3 << 20, 'x');
+  int fd = ::open(path.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<WriteStream> stopped,
+                       store().OpenWrite("stopped.bin", false));
+  auto copied = stopped->AppendFile(fd, [](std::string_view) { return Status::Internal("stop"); });
+  ::close(fd);
+  EXPECT_EQ(copied.status().code(), StatusCode::kInternal);
+  stopped.reset();
+  EXPECT_TRUE(store().Stat("stopped.bin").status().IsNotFound());
 }
 
 TEST_P(ObjectStoreTest, UncommittedStreamPublishesNothing) {
