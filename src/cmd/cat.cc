@@ -7,6 +7,7 @@
 #include "delta/schema.h"
 #include "delta/snapshot.h"
 #include "sql/pond_tables.h"
+#include "util/progress.h"
 #include "util/text.h"
 #include "util/time.h"
 
@@ -120,11 +121,12 @@ Status CatHostDelta(Context& ctx, const Location& loc, const CatOptions& opts) {
   source.time_end = range.end;
   ASSIGN_OR_RETURN(sql::OutputFormat format,
                    sql::ParseOutputFormat(opts.format.empty() ? "csv" : opts.format));
-  ASSIGN_OR_RETURN(auto session, opts.sql.empty() ? sql::OpenInternalSqlSession()
-                                                     : sql::OpenSqlSession());
+  ASSIGN_OR_RETURN(auto session,
+                   opts.sql.empty() ? sql::OpenInternalSqlSession() : sql::OpenSqlSession());
   RETURN_IF_ERROR(session->AddTable("source", source));
   RETURN_IF_ERROR(session->LockDown());
   std::string query = opts.sql.empty() ? "SELECT * FROM source" : opts.sql;
+  if (ProgressWanted(ctx.global.quiet)) session->ShowProgress();
   return session->Query(query, format, *ctx.out);
 }
 
@@ -157,8 +159,8 @@ Status CatTable(Context& ctx, const CatOptions& opts, tinyfs::FS& fs, tlogfs::Po
   sql::ScratchFiles scratch;
   ASSIGN_OR_RETURN(sql::TableSource source,
                    sql::ResolvePondTable(fs, pond, path, table_opts, scratch));
-  ASSIGN_OR_RETURN(auto session, opts.sql.empty() ? sql::OpenInternalSqlSession()
-                                                     : sql::OpenSqlSession());
+  ASSIGN_OR_RETURN(auto session,
+                   opts.sql.empty() ? sql::OpenInternalSqlSession() : sql::OpenSqlSession());
   std::string query = opts.sql;
   if (source.files.empty()) {
     // Every version fell outside the time range: an empty result of the right
@@ -177,6 +179,7 @@ Status CatTable(Context& ctx, const CatOptions& opts, tinyfs::FS& fs, tlogfs::Po
     query = "SELECT * FROM source";
     if (source.time_column) query += " ORDER BY \"" + *source.time_column + "\"";
   }
+  if (ProgressWanted(ctx.global.quiet)) session->ShowProgress();
   return session->Query(query, format, *ctx.out);
 }
 

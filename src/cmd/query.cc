@@ -4,6 +4,7 @@
 #include "cmd/commands.h"
 #include "cmd/common.h"
 #include "sql/pond_tables.h"
+#include "util/progress.h"
 
 namespace pond {
 namespace {
@@ -22,6 +23,7 @@ Status RunQuery(Context& ctx, const QueryOptions& opts) {
   sql::ScratchFiles scratch;
   RETURN_IF_ERROR(sql::PrepareQuery(*session, fs, *pond, opts.sql, scratch));
   RETURN_IF_ERROR(session->LockDown());
+  if (ProgressWanted(ctx.global.quiet)) session->ShowProgress();
   return session->Query(opts.sql, format, *ctx.out);
 }
 

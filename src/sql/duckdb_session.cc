@@ -17,6 +17,7 @@
 #include "parquet/duckdb_util_internal.h"
 #include "sql/result_writer.h"
 #include "sql/session.h"
+#include "util/progress.h"
 #include "util/time.h"
 
 namespace pond::sql {
@@ -260,6 +261,38 @@ Status Configure(Database& database, bool lock) {
   });
 }
 
+// DuckDB's progress bar, drawn as pond's progress line. DuckDB makes one
+// display per query through a plain function pointer, so the display in use
+// is known through a global: the writer of the result stops it before the
+// first rows are written, so the line never mixes with them.
+class QueryProgressDisplay final : public duckdb::ProgressBarDisplay {
+ public:
+  QueryProgressDisplay() : progress_("query", true) { active = this; }
+  ~QueryProgressDisplay() override {
+    if (active == this) active = nullptr;
+  }
+  void Update(double percentage) override {
+    if (!stopped_) progress_.SetFraction(percentage / 100);
+  }
+  void Finish() override { Stop(); }
+  void Stop() {
+    stopped_ = true;
+    progress_.Finish();
+  }
+  static duckdb::unique_ptr<duckdb::ProgressBarDisplay> Make() {
+    return duckdb::make_uniq<QueryProgressDisplay>();
+  }
+  // Stops the display of the running query, if there is one.
+  static void StopActive() {
+    if (active) active->Stop();
+  }
+
+ private:
+  static inline QueryProgressDisplay* active = nullptr;
+  Progress progress_;
+  bool stopped_ = false;
+};
+
 class DuckDbSession final : public SqlSession {
  public:
   DuckDbSession(std::shared_ptr<Database> database, std::unique_ptr<duckdb::Connection> con)
@@ -325,7 +358,22 @@ class DuckDbSession final : public SqlSession {
             auto r = con_->Query(std::move(statements[i]));
             if (r->HasError()) return QueryError(r->GetErrorObject());
           }
-          auto result = con_->context->Query(std::move(statements.back()), true);
+          // Run until the first rows are ready (the progress line shows
+          // meanwhile), then stream the rest.
+          auto pending = con_->context->PendingQuery(std::move(statements.back()), true);
+          if (pending->HasError()) return QueryError(pending->GetErrorObject());
+          duckdb::PendingExecutionResult state;
+          do {
+            state = pending->ExecuteTask();
+            if (state == duckdb::PendingExecutionResult::BLOCKED ||
+                state == duckdb::PendingExecutionResult::NO_TASKS_AVAILABLE) {
+              pending->WaitForTask();
+            }
+          } while (!duckdb::PendingQueryResult::IsResultReady(state) &&
+                   state != duckdb::PendingExecutionResult::EXECUTION_ERROR);
+          QueryProgressDisplay::StopActive();
+          if (pending->HasError()) return QueryError(pending->GetErrorObject());
+          auto result = pending->Execute();
           if (result->HasError()) return QueryError(result->GetErrorObject());
           RETURN_IF_ERROR(internal::WriteResult(*result, format, out));
           if (result->HasError()) return QueryError(result->GetErrorObject());
@@ -334,6 +382,15 @@ class DuckDbSession final : public SqlSession {
     // A pond path that failed to resolve says so in its own words.
     if (!st.ok() && !scan_->error.ok()) return scan_->error;
     return st;
+  }
+
+  void ShowProgress() override {
+    auto& config = duckdb::ClientConfig::GetConfig(*con_->context);
+    config.enable_progress_bar = true;
+    config.print_progress_bar = true;
+    config.wait_time = 0;  // Progress waits before it draws
+    config.display_create_func = &QueryProgressDisplay::Make;
+    config.system_progress_bar_disable_reason = nullptr;
   }
 
   Status SetParquetCompression(const std::string& codec) override {

@@ -105,6 +105,10 @@ class SqlSession {
   // not allowed; the resolver's own error when it failed; IOError when `out`
   // cannot be written.
   virtual Status Query(const std::string& sql, OutputFormat format, std::ostream& out) = 0;
+  // From now on, a query that runs long shows a progress line (util/progress)
+  // on standard error until its first rows are ready. The caller decides
+  // whether one is wanted (ProgressWanted).
+  virtual void ShowProgress() = 0;
   // The codec of the Parquet files written from now on: "zstd" (the
   // default), "snappy" (what browsers' readers decode) or "uncompressed".
   virtual Status SetParquetCompression(const std::string& codec) = 0;

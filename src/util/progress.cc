@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -60,9 +61,23 @@ void Progress::Add(uint64_t bytes, uint64_t files) {
   if (enabled_) MaybeDraw();
 }
 
+void Progress::SetFraction(double done) {
+  permille_ = static_cast<int64_t>(std::clamp(done, 0.0, 1.0) * 1000);
+  if (enabled_) MaybeDraw();
+}
+
 std::string Progress::Line(double elapsed_ms) const {
   const uint64_t bytes = bytes_, files = files_, total = total_;
   const double secs = elapsed_ms / 1000;
+  if (const int64_t permille = permille_; permille >= 0) {
+    std::string line = label_ + ": " + std::to_string(permille / 10) + "%";
+    if (permille >= 10 && permille < 1000) {
+      line += ", " +
+              Seconds(secs * static_cast<double>(1000 - permille) / static_cast<double>(permille)) +
+              " left";
+    }
+    return line;
+  }
   const double rate = secs > 0 ? static_cast<double>(bytes) / secs : 0;
   std::string line = label_ + ": ";
   if (total > 0) {

@@ -3,6 +3,7 @@
 //
 //   copy: 1,204 files, 12.3 MiB, 45.6 MiB/s
 //   push: 40% of 1.2 GiB, 88.0 MiB/s, 9 s left
+//   query: 62%, 3 s left
 //
 // Drawn on standard error only when it is a terminal (and not --quiet), not
 // before the work has taken kFirstDrawMs, at most ten times a second, and
@@ -30,6 +31,9 @@ class Progress {
   // The work's size, when known before it starts (0 bytes: unknown).
   void SetTotal(uint64_t bytes);
   void Add(uint64_t bytes, uint64_t files = 0);
+  // For work measured only as a share done (a query): 0..1. The line then
+  // shows the share and the time left.
+  void SetFraction(double done);
   // Erases the line; later calls draw nothing.
   void Finish();
 
@@ -51,9 +55,10 @@ class Progress {
   std::atomic<uint64_t> bytes_{0};
   std::atomic<uint64_t> files_{0};
   std::atomic<uint64_t> total_{0};
-  std::mutex draw_;        // held while drawing
-  double last_ms_ = -1e9;  // guarded by draw_
-  bool drawn_ = false;     // guarded by draw_: a line is on the screen
+  std::atomic<int64_t> permille_{-1};  // SetFraction's share in 1/1000 (-1: not used)
+  std::mutex draw_;                    // held while drawing
+  double last_ms_ = -1e9;              // guarded by draw_
+  bool drawn_ = false;                 // guarded by draw_: a line is on the screen
 };
 
 // Whether progress lines are wanted: standard error is a terminal that can

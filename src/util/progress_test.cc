@@ -30,6 +30,14 @@ TEST(ProgressTest, LineSaysWhatIsDoneAndWhatIsLeft) {
   sized.SetTotal(1000 * 1024 * 1024);
   sized.Add(400 * 1024 * 1024);
   EXPECT_EQ(sized.Line(4000), "push: 40% of 1000.0 MiB, 100.0 MiB/s, 6 s left");
+
+  Progress share("query", false);
+  share.SetFraction(0.25);
+  EXPECT_EQ(share.Line(3000), "query: 25%, 9 s left");
+  share.SetFraction(1.5);  // clamped
+  EXPECT_EQ(share.Line(3000), "query: 100%");
+  share.SetFraction(0.001);  // too early to tell the time left
+  EXPECT_EQ(share.Line(3000), "query: 0%");
 }
 
 TEST(ProgressTest, DrawsOnlyWhenEnabledAndErasesItsLine) {

@@ -41,10 +41,11 @@ class ComfortTest : public ::testing::Test {
 
   // Runs pond with `args` on a pseudo-terminal (script(1) makes one): what
   // the terminal showed of its standard error (standard output is dropped).
-  PondRun OnTerminal(const std::vector<std::string>& args) {
+  // With `with_stdout`, what it showed of both.
+  PondRun OnTerminal(const std::vector<std::string>& args, bool with_stdout = false) {
     std::string cmd = ChildEnv() + env_ + " " + ShellQuote(POND_BINARY);
     for (const std::string& a : args) cmd += " " + ShellQuote(a);
-    cmd += " >/dev/null";
+    if (!with_stdout) cmd += " >/dev/null";
     std::string shown = dir_.path() + "/shown";
     std::string line =
         "TERM=xterm script -qec " + ShellQuote(cmd) + " /dev/null </dev/null >" + shown + " 2>&1";
@@ -80,6 +81,28 @@ TEST_F(ComfortTest, NoProgressOnAPipeOrWhenQuiet) {
   PondRun quiet = OnTerminal({"--quiet", "copy", "-r", dir_.path() + "/tree", "/b"});
   ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
   EXPECT_EQ(quiet.err, "");
+}
+
+// A query that runs shows its share done until its first rows are ready,
+// then erases the line before printing them; not on a pipe.
+TEST_F(ComfortTest, QueriesShowProgressUntilTheirRowsArePrinted) {
+  const std::vector<std::string> args = {
+      "query", "SELECT count(*) AS n FROM range(100000000) t(i) WHERE i % 3 = 0", "--format",
+      "csv"};
+  PondRun r = OnTerminal(args, /*with_stdout=*/true);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  size_t drawn = r.err.find("\r\033[Kquery: ");
+  ASSERT_NE(drawn, std::string::npos) << r.err;
+  size_t rows = r.err.find("n\r\n33333334");
+  ASSERT_NE(rows, std::string::npos) << r.err;
+  // Erased just before the rows, and nothing drawn after them.
+  EXPECT_EQ(r.err.substr(rows - 4, 4), "\r\033[K") << r.err;
+  EXPECT_EQ(r.err.find("query: ", rows), std::string::npos) << r.err;
+
+  PondRun piped = RunPond(args, env_);
+  EXPECT_EQ(piped.exit_code, 0);
+  EXPECT_EQ(piped.err, "");
+  EXPECT_EQ(piped.out, "n\n33333334\n");
 }
 
 // The candidates the completion script would offer for `words`, the last
