@@ -13,6 +13,7 @@
 
 #include "cmd/commands.h"
 #include "cmd/common.h"
+#include "cmd/manual.h"
 #include "cmd/version.h"
 #include "storage/temp_files.h"
 #include "util/counters.h"
@@ -60,6 +61,7 @@ int Run(int argc, char** argv) {
   if (const char* env = std::getenv("POND")) ctx.global.pond_dir = env;
 
   CLI::App app{"pond: a local-first data lake for time series, on Delta Lake and DuckDB"};
+  app.formatter(ManualPageFormatter());  // before the commands: they take it when made
   app.set_version_flag("--version", std::string("pond ") + kPondVersion);
   app.require_subcommand(0, 1);
   app.fallthrough();  // global options may also follow the command
@@ -73,47 +75,11 @@ int Run(int argc, char** argv) {
        {AddApplyCommand,    AddCatCommand,    AddCompleteCommands, AddCopyCommand,
         AddDescribeCommand, AddExportCommand, AddFsckCommand,      AddGcCommand,
         AddRemoteCommands,  AddInitCommand,   AddListCommand,      AddListFactoriesCommand,
-        AddLnCommand,       AddLogCommand,    AddMaintainCommand, AddMkdirCommand,     AddMknodCommand,
-        AddMvCommand,       AddQueryCommand,  AddRmCommand,        AddRunCommand,
-        AddShowCommand}) {
+        AddLnCommand,       AddLogCommand,    AddMaintainCommand,  AddMkdirCommand,
+        AddMknodCommand,    AddMvCommand,     AddQueryCommand,     AddRmCommand,
+        AddRunCommand,      AddShowCommand}) {
     add(app, ctx);
   }
-  // Every command's help ends with an example.
-  static const std::map<std::string, std::string> kExamples = {
-      {"apply", "pond apply -f pipeline.yaml"},
-      {"cat", "pond cat /stations/north.series --time-start 2026-01-01 --format csv"},
-      {"completion", "pond completion bash > ~/.local/share/bash-completion/completions/pond"},
-      {"copy",
-       "pond copy -r /data/notes /notes\n  pond copy host+series:///data/north.parquet "
-       "/stations/north.series"},
-      {"describe", "pond describe '/stations/**'"},
-      {"export", "pond export -p '/stations/*.series' --dir out --temporal year,month"},
-      {"fsck", "pond fsck"},
-      {"gc", "pond gc --dry-run"},
-      {"remote", "pond remote add backup s3://bucket/ponds/field --region eu-west-1"},
-      {"push", "pond push backup"},
-      {"pull", "pond pull"},
-      {"restore", "pond restore file:///mnt/usb/field /srv/ponds/field"},
-      {"verify", "pond verify backup --deep"},
-      {"init", "POND=$HOME/ponds/field pond init"},
-      {"list", "pond list -l '/stations/*/'"},
-      {"list-factories", "pond list-factories"},
-      {"maintain", "pond maintain --dry-run\n  pond maintain --auto 100"},
-      {"ln", "pond ln -s /stations/lake.series /latest"},
-      {"log", "pond log --limit 10"},
-      {"mkdir", "pond mkdir -p /stations/north"},
-      {"mknod", "pond mknod temporal-reduce /reduced --config-path reduce.yaml"},
-      {"mv", "pond mv /latest /stations/newest"},
-      {"query", "pond query \"SELECT _1, avg(temperature) FROM '/stations/*.series' GROUP BY 1\""},
-      {"rm", "pond rm -r /old"},
-      {"run", "pond run /system/site build /var/www/pond"},
-      {"show", "pond show --limit 20"},
-  };
-  for (CLI::App* sub : app.get_subcommands({})) {
-    auto example = kExamples.find(sub->get_name());
-    if (example != kExamples.end()) sub->footer("\nExample:\n  " + example->second);
-  }
-
   ctx.command_line = "pond";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];

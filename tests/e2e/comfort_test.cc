@@ -147,8 +147,9 @@ TEST_F(ComfortTest, CompletionOffersCommandsOptionsAndPondPaths) {
   EXPECT_EQ(ReadWholeFile(out), "/stations/\n");
 }
 
-// Every command `pond --help` lists has help that ends with an example.
-TEST(Help, EveryCommandHasAnExample) {
+// Every command `pond --help` lists has a manual page: NAME, SYNOPSIS,
+// DESCRIPTION, OPTIONS and EXAMPLES.
+TEST(Help, EveryCommandHasAManualPageWithAnExample) {
   PondRun top = RunPond({"--help"});
   ASSERT_EQ(top.exit_code, 0);
   size_t at = top.out.find("Subcommands:\n");
@@ -161,10 +162,20 @@ TEST(Help, EveryCommandHasAnExample) {
     std::string name = line.substr(2, line.find_first_of(" ,", 2) - 2);
     PondRun help = RunPond({name, "--help"});
     EXPECT_EQ(help.exit_code, 0) << name;
-    size_t example = help.out.find("\nExample:\n  ");
-    EXPECT_NE(example, std::string::npos) << name << "\n" << help.out;
+    // A manual page: its sections in order, the description, an example.
+    size_t at_name = help.out.find("NAME\n    pond " + name + " - ");
+    size_t synopsis = help.out.find("\nSYNOPSIS\n    pond " + name);
+    size_t description = help.out.find("\nDESCRIPTION\n    ");
+    size_t example = help.out.find("\nEXAMPLES\n    pond ");
+    EXPECT_EQ(at_name, 0u) << name << "\n" << help.out;
+    EXPECT_LT(at_name, synopsis) << help.out;
+    EXPECT_LT(synopsis, description) << help.out;
+    EXPECT_LT(description, example) << help.out;
+    EXPECT_NE(synopsis, std::string::npos) << help.out;
     if (example != std::string::npos) {
       EXPECT_NE(help.out.find("pond " + name, example), std::string::npos) << help.out;
+      // At least one full sentence of description.
+      EXPECT_GT(example - description, 80u) << help.out;
     }
     ++commands;
   }
