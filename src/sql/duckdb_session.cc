@@ -6,10 +6,12 @@
 // also when those files enter DuckDB's allowed paths. LockDown() turns
 // enable_external_access off and locks the configuration; Query() refuses
 // every statement that is not a query, so no SQL can write a file.
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "duckdb/parser/parser.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
@@ -358,22 +360,29 @@ class DuckDbSession final : public SqlSession {
             auto r = con_->Query(std::move(statements[i]));
             if (r->HasError()) return QueryError(r->GetErrorObject());
           }
-          // Run until the first rows are ready (the progress line shows
-          // meanwhile), then stream the rest.
-          auto pending = con_->context->PendingQuery(std::move(statements.back()), true);
-          if (pending->HasError()) return QueryError(pending->GetErrorObject());
-          duckdb::PendingExecutionResult state;
-          do {
-            state = pending->ExecuteTask();
-            if (state == duckdb::PendingExecutionResult::BLOCKED ||
-                state == duckdb::PendingExecutionResult::NO_TASKS_AVAILABLE) {
-              pending->WaitForTask();
-            }
-          } while (!duckdb::PendingQueryResult::IsResultReady(state) &&
-                   state != duckdb::PendingExecutionResult::EXECUTION_ERROR);
-          QueryProgressDisplay::StopActive();
-          if (pending->HasError()) return QueryError(pending->GetErrorObject());
-          auto result = pending->Execute();
+          duckdb::unique_ptr<duckdb::QueryResult> result;
+          if (!show_progress_) {
+            result = con_->context->Query(std::move(statements.back()), true);
+          } else {
+            // Run until the first rows are ready, calling ExecuteTask often
+            // enough that DuckDB updates the progress line (it does so on
+            // each call; waiting for a task could block until the end),
+            // then stop the line and stream the rows.
+            auto pending = con_->context->PendingQuery(std::move(statements.back()), true);
+            if (pending->HasError()) return QueryError(pending->GetErrorObject());
+            duckdb::PendingExecutionResult state;
+            do {
+              state = pending->ExecuteTask();
+              if (state == duckdb::PendingExecutionResult::BLOCKED ||
+                  state == duckdb::PendingExecutionResult::NO_TASKS_AVAILABLE) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+              }
+            } while (!duckdb::PendingQueryResult::IsResultReady(state) &&
+                     state != duckdb::PendingExecutionResult::EXECUTION_ERROR);
+            QueryProgressDisplay::StopActive();
+            if (pending->HasError()) return QueryError(pending->GetErrorObject());
+            result = pending->Execute();
+          }
           if (result->HasError()) return QueryError(result->GetErrorObject());
           RETURN_IF_ERROR(internal::WriteResult(*result, format, out));
           if (result->HasError()) return QueryError(result->GetErrorObject());
@@ -391,6 +400,7 @@ class DuckDbSession final : public SqlSession {
     config.wait_time = 0;  // Progress waits before it draws
     config.display_create_func = &QueryProgressDisplay::Make;
     config.system_progress_bar_disable_reason = nullptr;
+    show_progress_ = true;
   }
 
   Status SetParquetCompression(const std::string& codec) override {
@@ -440,6 +450,7 @@ class DuckDbSession final : public SqlSession {
   std::unique_ptr<duckdb::Connection> con_;
   std::unique_ptr<PondScanData> scan_;
   bool locked_ = false;
+  bool show_progress_ = false;  // ShowProgress() was called
   std::string codec_ = "zstd";
 };
 

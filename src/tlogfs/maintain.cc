@@ -64,9 +64,13 @@ Result<int64_t> Pond::CommitWithoutRows(std::vector<delta::Action> actions,
 Result<MaintainReport> Pond::Maintain(const MaintainOptions& options) {
   if (!txn_) return Status::Internal("maintain needs the writer lock");
   if (TxnHasWrites()) return Status::Internal("maintain runs in a transaction of its own");
-  PhaseTimer timer("maintain");
   ASSIGN_OR_RETURN(delta::Snapshot snapshot, table_->LoadSnapshot(state_.delta_version));
+  return MaintainSnapshot(snapshot, options);
+}
 
+Result<MaintainReport> Pond::MaintainSnapshot(const delta::Snapshot& snapshot,
+                                              const MaintainOptions& options) {
+  PhaseTimer timer("maintain");
   MaintainReport report;
   std::map<std::string, std::vector<const delta::AddFile*>> small;  // part_id -> its small files
   std::map<std::string, int> parts;
@@ -184,7 +188,7 @@ void Pond::AutoMaintain() {
   if (!snapshot.ok()) return;  // the next checkpoint version tries again
   const int64_t threshold = ThresholdOf(snapshot->metadata);
   if (threshold == 0) return;
-  auto report = Maintain({.min_files = threshold});
+  auto report = MaintainSnapshot(*snapshot, {.min_files = threshold});
   if (!report.ok()) {
     Warn("automatic maintenance did not run (the commit is safe): " + report.status().message());
   }

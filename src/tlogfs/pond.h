@@ -192,10 +192,14 @@ class Pond final : public tinyfs::Persistence {
   Result<int64_t> LatestVersionNumber(const tinyfs::NodeId& node);
   // Commits `actions` that change no rows (maintenance, table properties) and
   // records the new version in the index.
-  Result<int64_t> CommitWithoutRows(std::vector<delta::Action> actions, const std::string& operation,
+  Result<int64_t> CommitWithoutRows(std::vector<delta::Action> actions,
+                                    const std::string& operation,
                                     const std::string& extra_commit_info);
   // After a commit at a checkpoint version: compacts what the threshold asks.
   void AutoMaintain();
+  // Maintain() on `snapshot`, the table at the current version.
+  Result<MaintainReport> MaintainSnapshot(const delta::Snapshot& snapshot,
+                                          const MaintainOptions& options);
   // The open transaction's command line, and whether it has written anything.
   const std::string& TxnCommand() const;
   bool TxnHasWrites() const;
