@@ -117,30 +117,40 @@ Status RunWrite(Context& ctx, const std::function<Status(tinyfs::FS&, tlogfs::Po
   return Status::OK();
 }
 
+namespace {
+
+// One read buffer per thread, reused: a copy of many small files would
+// otherwise allocate and clear a megabyte for each.
+constexpr size_t kHostReadBytes = 1 << 20;
+char* HostReadBuffer() {
+  thread_local std::unique_ptr<char[]> buf(new char[kHostReadBytes]);
+  return buf.get();
+}
+
+Status HostReadError(const std::string& path, int err) {
+  if (err == ENOENT) {
+    return Status::NotFound("host file '" + EscapeControl(path) + "' does not exist");
+  }
+  return Status::IOError("cannot read host file '" + EscapeControl(path) +
+                         "': " + std::strerror(err));
+}
+
+}  // namespace
+
 Status ReadHostFile(const std::string& path, const std::function<Status(std::string_view)>& sink) {
-  auto fail = [&](int err) {
-    if (err == ENOENT) {
-      return Status::NotFound("host file '" + EscapeControl(path) + "' does not exist");
-    }
-    return Status::IOError("cannot read host file '" + EscapeControl(path) +
-                           "': " + std::strerror(err));
-  };
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(errno);
-  // One buffer per thread, reused: a copy of many small files would
-  // otherwise allocate and clear a megabyte for each.
-  constexpr size_t kBufferBytes = 1 << 20;
-  thread_local std::unique_ptr<char[]> buf(new char[kBufferBytes]);
+  if (fd < 0) return HostReadError(path, errno);
+  char* buf = HostReadBuffer();
   Status st;
   while (st.ok()) {
-    ssize_t got = ::read(fd, buf.get(), kBufferBytes);
+    ssize_t got = ::read(fd, buf, kHostReadBytes);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) {
-      st = fail(errno);
+      st = HostReadError(path, errno);
       break;
     }
     if (got == 0) break;
-    st = sink(std::string_view(buf.get(), static_cast<size_t>(got)));
+    st = sink(std::string_view(buf, static_cast<size_t>(got)));
   }
   ::close(fd);
   return st;
@@ -148,28 +158,33 @@ Status ReadHostFile(const std::string& path, const std::function<Status(std::str
 
 Status LoadHostFile(const std::string& path, tinyfs::ContentWriter& writer,
                     const std::function<void(uint64_t)>& on_bytes) {
-  // Small files take the buffered path (one buffer per thread); large ones
-  // let the writer copy in the kernel.
-  constexpr off_t kKernelCopyBytes = 1 << 20;
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < kKernelCopyBytes) {
-    return ReadHostFile(path, [&](std::string_view chunk) {
-      on_bytes(chunk.size());
-      return writer.Append(chunk);
-    });
-  }
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return Status::IOError("cannot read host file '" + EscapeControl(path) +
-                           "': " + std::strerror(errno));
+  if (fd < 0) return HostReadError(path, errno);
+  char* buf = HostReadBuffer();
+  Status st;
+  while (st.ok()) {
+    ssize_t got = ::read(fd, buf, kHostReadBytes);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      st = HostReadError(path, errno);
+      break;
+    }
+    if (got == 0) break;
+    on_bytes(static_cast<uint64_t>(got));
+    st = writer.Append(std::string_view(buf, static_cast<size_t>(got)));
+    if (st.ok() && static_cast<size_t>(got) == kHostReadBytes) {
+      // A large file: the writer copies the rest from here (in the kernel,
+      // where its store can). Small files cost no extra system call.
+      st = writer.AppendFile(fd, on_bytes);
+      if (!st.ok()) {
+        st = Status(st.code(),
+                    "cannot copy host file '" + EscapeControl(path) + "': " + st.message());
+      }
+      break;
+    }
   }
-  Status copied = writer.AppendFile(fd, on_bytes);
   ::close(fd);
-  if (!copied.ok()) {
-    return Status(copied.code(),
-                  "cannot copy host file '" + EscapeControl(path) + "': " + copied.message());
-  }
-  return Status::OK();
+  return st;
 }
 
 Result<std::string> ReadHostText(const std::string& path) {

@@ -1,7 +1,5 @@
 #include "tlogfs/content.h"
 
-#include <sys/stat.h>
-
 #include <optional>
 
 #include "oplog/record.h"
@@ -17,7 +15,6 @@ class BlobContentWriter final : public tinyfs::ContentWriter {
   explicit BlobContentWriter(ObjectStore& store) : store_(store) {}
 
   Status Append(std::string_view bytes) override {
-    if (direct_hash_) return Status::Internal("Append after AppendFile");
     hash_.Update(bytes);
     size_ += bytes.size();
     GlobalCounters().bytes_written += static_cast<int64_t>(bytes.size());
@@ -34,34 +31,25 @@ class BlobContentWriter final : public tinyfs::ContentWriter {
     return blob_->Append(bytes);
   }
 
-  // Content over the inline limit: the store copies the file (in the kernel,
-  // for a local pond) and the bytes it stored are hashed as they land.
+  // Once the content is over the inline limit (a blob is open), the store
+  // copies the rest of the file (in the kernel, for a local pond), and the
+  // bytes it stored are hashed as they land, after those appended before.
   Status AppendFile(int fd, const std::function<void(uint64_t)>& on_bytes) override {
-    struct stat st;
-    if (size_ > 0 || blob_ || ::fstat(fd, &st) != 0 ||
-        static_cast<uint64_t>(st.st_size) <= oplog::kInlineLimit) {
-      return ContentWriter::AppendFile(fd, on_bytes);
-    }
-    ASSIGN_OR_RETURN(blob_, store_.OpenWrite("_large_files/incoming-" + NewUuidV7(), false));
-    direct_hash_.emplace();
+    if (!blob_) return ContentWriter::AppendFile(fd, on_bytes);
     ASSIGN_OR_RETURN(uint64_t n, blob_->AppendFile(fd, [&](std::string_view bytes) {
-      direct_hash_->Update(bytes);
+      hash_.Update(bytes);  // the caller's thread waits meanwhile: one updater at a time
       on_bytes(bytes.size());
       return Status::OK();
     }));
-    size_ = n;
+    size_ += n;
     GlobalCounters().bytes_written += static_cast<int64_t>(n);
-    if (size_ <= oplog::kInlineLimit) {
-      // The file shrank while it was copied: it would have to be inline.
-      return Status::IOError("a host file shrank while it was copied; copy it again");
-    }
     return Status::OK();
   }
 
   Result<tinyfs::ContentRef> Finish() override {
     tinyfs::ContentRef ref;
     ref.size = size_;
-    ref.sha256 = direct_hash_ ? direct_hash_->FinishHex() : hash_.FinishHex();
+    ref.sha256 = hash_.FinishHex();
     if (!blob_) {
       ref.inline_bytes = std::move(buffer_);
       return ref;
@@ -72,8 +60,7 @@ class BlobContentWriter final : public tinyfs::ContentWriter {
 
  private:
   ObjectStore& store_;
-  AsyncSha256 hash_;                   // hashes while the caller reads and writes the next chunk
-  std::optional<Sha256> direct_hash_;  // AppendFile: hashed as the store reads back
+  AsyncSha256 hash_;  // hashes while the caller reads and writes the next chunk
   uint64_t size_ = 0;
   std::string buffer_;
   std::unique_ptr<WriteStream> blob_;
