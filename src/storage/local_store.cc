@@ -255,6 +255,9 @@ class LocalWriteStream : public WriteStream {
         break;
       }
       if (n == 0) break;
+      // Start writing this piece to disk now, so that the disk works while
+      // the rest is copied and hashed and Commit's fsync has little left.
+      (void)::sync_file_range(fd_, static_cast<off_t>(size_), n, SYNC_FILE_RANGE_WRITE);
       size_ += static_cast<uint64_t>(n);
       std::lock_guard<std::mutex> lock(mu);
       copied = size_;
