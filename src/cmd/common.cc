@@ -18,6 +18,7 @@
 #include "remote/cached_store.h"
 #include "remote/replicate.h"
 #include "util/duration.h"
+#include "util/fd_read.h"
 #include "util/text.h"
 #include "util/time.h"
 
@@ -119,70 +120,47 @@ Status RunWrite(Context& ctx, const std::function<Status(tinyfs::FS&, tlogfs::Po
 
 namespace {
 
-// One read buffer per thread, reused: a copy of many small files would
-// otherwise allocate and clear a megabyte for each.
-constexpr size_t kHostReadBytes = 1 << 20;
-char* HostReadBuffer() {
-  thread_local std::unique_ptr<char[]> buf(new char[kHostReadBytes]);
-  return buf.get();
-}
-
-Status HostReadError(const std::string& path, int err) {
-  if (err == ENOENT) {
+// The host file `path` open for reading, or its error in one sentence.
+Result<int> OpenHostFd(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) return fd;
+  if (errno == ENOENT) {
     return Status::NotFound("host file '" + EscapeControl(path) + "' does not exist");
   }
   return Status::IOError("cannot read host file '" + EscapeControl(path) +
-                         "': " + std::strerror(err));
+                         "': " + std::strerror(errno));
 }
 
 }  // namespace
 
 Status ReadHostFile(const std::string& path, const std::function<Status(std::string_view)>& sink) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return HostReadError(path, errno);
-  char* buf = HostReadBuffer();
-  Status st;
-  while (st.ok()) {
-    ssize_t got = ::read(fd, buf, kHostReadBytes);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      st = HostReadError(path, errno);
-      break;
-    }
-    if (got == 0) break;
-    st = sink(std::string_view(buf, static_cast<size_t>(got)));
-  }
+  ASSIGN_OR_RETURN(int fd, OpenHostFd(path));
+  Status st =
+      ReadPieces(fd, ThreadReadBuffer(), kReadPieceBytes, "host file '" + EscapeControl(path) + "'",
+                 [&](std::string_view piece, bool&) { return sink(piece); });
   ::close(fd);
   return st;
 }
 
 Status LoadHostFile(const std::string& path, tinyfs::ContentWriter& writer,
                     const std::function<void(uint64_t)>& on_bytes) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return HostReadError(path, errno);
-  char* buf = HostReadBuffer();
-  Status st;
-  while (st.ok()) {
-    ssize_t got = ::read(fd, buf, kHostReadBytes);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      st = HostReadError(path, errno);
-      break;
-    }
-    if (got == 0) break;
-    on_bytes(static_cast<uint64_t>(got));
-    st = writer.Append(std::string_view(buf, static_cast<size_t>(got)));
-    if (st.ok() && static_cast<size_t>(got) == kHostReadBytes) {
-      // A large file: the writer copies the rest from here (in the kernel,
-      // where its store can). Small files cost no extra system call.
-      st = writer.AppendFile(fd, on_bytes);
-      if (!st.ok()) {
-        st = Status(st.code(),
-                    "cannot copy host file '" + EscapeControl(path) + "': " + st.message());
-      }
-      break;
-    }
-  }
+  ASSIGN_OR_RETURN(int fd, OpenHostFd(path));
+  Status st =
+      ReadPieces(fd, ThreadReadBuffer(), kReadPieceBytes, "host file '" + EscapeControl(path) + "'",
+                 [&](std::string_view piece, bool& stop) -> Status {
+                   on_bytes(piece.size());
+                   RETURN_IF_ERROR(writer.Append(piece));
+                   if (piece.size() < kReadPieceBytes) return Status::OK();
+                   // A large file: the writer copies the rest from here
+                   // (in the kernel, where its store can). Small files
+                   // cost no extra system call. This piece is consumed,
+                   // so the writer may reuse this thread's buffer.
+                   stop = true;
+                   Status copied = writer.AppendFile(fd, on_bytes);
+                   if (copied.ok()) return copied;
+                   return Status(copied.code(), "cannot copy host file '" + EscapeControl(path) +
+                                                    "': " + copied.message());
+                 });
   ::close(fd);
   return st;
 }

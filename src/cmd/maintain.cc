@@ -56,7 +56,7 @@ Status RunMaintain(Context& ctx, const MaintainCommandOptions& opts) {
       return Status::OK();
     }
     ASSIGN_OR_RETURN(report, pond.Maintain({.min_files = opts.min_files, .dry_run = opts.dry_run}));
-    ASSIGN_OR_RETURN(threshold, pond.AutoMaintainFiles());
+    threshold = report.auto_threshold;
     for (const auto& c : report.compacted) {
       std::string path = pond.PathOf(c.part_id);
       named.emplace_back(path.empty() ? "(partition " + c.part_id + ")" : path, c);

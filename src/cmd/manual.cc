@@ -274,8 +274,6 @@ class ManualFormatter final : public CLI::Formatter {
 
 }  // namespace
 
-bool HasManualPage(const std::string& command) { return Pages().count(command) > 0; }
-
 std::shared_ptr<CLI::FormatterBase> ManualPageFormatter() {
   return std::make_shared<ManualFormatter>();
 }

@@ -15,7 +15,4 @@ namespace pond {
 // added (they take their parent's formatter when they are made).
 std::shared_ptr<CLI::FormatterBase> ManualPageFormatter();
 
-// Whether `command` (a top-level command's name) has a manual page.
-bool HasManualPage(const std::string& command);
-
 }  // namespace pond

@@ -100,13 +100,23 @@ Result<int64_t> DeltaTable::CommitAt(int64_t version, std::vector<Action> action
 
 void DeltaTable::MaybeCheckpoint(int64_t version) {
   if (options_.checkpoint_interval <= 0 || version % options_.checkpoint_interval != 0) return;
+  checkpoint_snapshot_.reset();
   auto snapshot = LoadSnapshot(version);
   last_checkpoint_status_ = snapshot.ok() ? WriteCheckpoint(*snapshot) : snapshot.status();
   if (!last_checkpoint_status_.ok()) {
     Warn("the checkpoint at version " + std::to_string(version) +
          " was not written (the commit is safe; readers replay the log instead): " +
          last_checkpoint_status_.message());
+    return;
   }
+  checkpoint_snapshot_ = std::move(*snapshot);
+}
+
+std::optional<Snapshot> DeltaTable::TakeCheckpointSnapshot(int64_t version) {
+  if (!checkpoint_snapshot_ || checkpoint_snapshot_->version != version) return std::nullopt;
+  std::optional<Snapshot> out = std::move(checkpoint_snapshot_);
+  checkpoint_snapshot_.reset();
+  return out;
 }
 
 Result<Snapshot> DeltaTable::LoadSnapshot(std::optional<int64_t> version) {

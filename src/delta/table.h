@@ -66,6 +66,11 @@ class DeltaTable {
   Status WriteCheckpoint(const Snapshot& snapshot);
 
   const Status& last_checkpoint_status() const { return last_checkpoint_status_; }
+  // The snapshot that a commit's checkpoint at `version` was just written
+  // from, handed over once so that the caller need not replay the log again
+  // (nullopt when this table wrote no checkpoint there). It is kept until
+  // taken or until the next checkpoint.
+  std::optional<Snapshot> TakeCheckpointSnapshot(int64_t version);
   ObjectStore& store() { return store_; }
   LazyParquetEngine& engine() { return engine_; }
 
@@ -78,6 +83,7 @@ class DeltaTable {
   TableOptions options_;
   LazyParquetEngine engine_;
   Status last_checkpoint_status_;
+  std::optional<Snapshot> checkpoint_snapshot_;  // see TakeCheckpointSnapshot
 };
 
 }  // namespace pond::delta

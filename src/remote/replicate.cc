@@ -383,7 +383,6 @@ Result<int64_t> VersionOfTxn(ObjectStore& store, int64_t txn) {
   // after it (commits of maintenance and of other Delta writers have none);
   // nullopt when none follows.
   using TxnAt = std::optional<std::pair<int64_t, int64_t>>;  // (transaction, version)
-  std::map<size_t, TxnAt> seen;
   auto pond_txn_from = [&](size_t i) -> Result<TxnAt> {
     for (size_t k = i; k < versions.size(); ++k) {
       ASSIGN_OR_RETURN(tlogfs::CommitContent commit, tlogfs::ReadCommit(store, versions[k]));
@@ -402,10 +401,8 @@ Result<int64_t> VersionOfTxn(ObjectStore& store, int64_t txn) {
   }
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (!seen.count(mid)) {
-      ASSIGN_OR_RETURN(seen[mid], pond_txn_from(mid));
-    }
-    if (seen[mid] && seen[mid]->first < txn) {
+    ASSIGN_OR_RETURN(TxnAt at, pond_txn_from(mid));
+    if (at && at->first < txn) {
       lo = mid + 1;
     } else {
       hi = mid;

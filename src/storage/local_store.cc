@@ -124,15 +124,8 @@ class LocalWriteStream : public WriteStream {
 
   Status Append(std::string_view bytes) override {
     if (fd_ < 0) return Status::InvalidArgument("write stream of '" + key_ + "' is closed");
-    while (!bytes.empty()) {
-      ssize_t put = ::write(fd_, bytes.data(), bytes.size());
-      if (put < 0) {
-        if (errno == EINTR) continue;
-        return SysError("write", key_, errno);
-      }
-      bytes.remove_prefix(static_cast<size_t>(put));
-      size_ += static_cast<uint64_t>(put);
-    }
+    RETURN_IF_ERROR(WriteAll(bytes));
+    size_ += bytes.size();
     return Status::OK();
   }
 
@@ -243,9 +236,8 @@ class LocalWriteStream : public WriteStream {
         if (!buf) buf.reset(new char[kPieceBytes]);
         n = ::read(src, buf.get(), kPieceBytes);
         if (n > 0) {
-          st = Append(std::string_view(buf.get(), static_cast<size_t>(n)));
+          st = WriteAll(std::string_view(buf.get(), static_cast<size_t>(n)));
           if (!st.ok()) break;
-          size_ -= static_cast<uint64_t>(n);  // counted below
         }
       }
       if (n < 0 && errno == EINTR) continue;
@@ -275,6 +267,19 @@ class LocalWriteStream : public WriteStream {
   }
 
  private:
+  // Writes all of `bytes` at the file's offset (size_ is the caller's to count).
+  Status WriteAll(std::string_view bytes) {
+    while (!bytes.empty()) {
+      ssize_t put = ::write(fd_, bytes.data(), bytes.size());
+      if (put < 0) {
+        if (errno == EINTR) continue;
+        return SysError("write", key_, errno);
+      }
+      bytes.remove_prefix(static_cast<size_t>(put));
+    }
+    return Status::OK();
+  }
+
   std::string root_;
   int fd_;
   std::string temp_path_;

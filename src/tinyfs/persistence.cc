@@ -1,27 +1,17 @@
 #include "tinyfs/persistence.h"
 
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <memory>
-
+#include "util/fd_read.h"
 #include "util/hash.h"
 
 namespace pond::tinyfs {
 
 Status ContentWriter::AppendFile(int fd, const std::function<void(uint64_t)>& on_bytes) {
-  constexpr size_t kBufferBytes = 1 << 20;
-  std::unique_ptr<char[]> buf(new char[kBufferBytes]);
-  while (true) {
-    ssize_t got = ::read(fd, buf.get(), kBufferBytes);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0)
-      return Status::IOError(std::string("cannot read a host file: ") + std::strerror(errno));
-    if (got == 0) return Status::OK();
-    RETURN_IF_ERROR(Append(std::string_view(buf.get(), static_cast<size_t>(got))));
-    on_bytes(static_cast<uint64_t>(got));
-  }
+  return ReadPieces(fd, ThreadReadBuffer(), kReadPieceBytes, "a host file",
+                    [&](std::string_view piece, bool&) -> Status {
+                      RETURN_IF_ERROR(Append(piece));
+                      on_bytes(piece.size());
+                      return Status::OK();
+                    });
 }
 
 ContentRef InlineContent(std::string bytes) {

@@ -30,9 +30,13 @@ Result<std::vector<oplog::Record>> ReadOneFile(ParquetEngine& engine, const std:
 
 }  // namespace
 
-std::string CommitFingerprint(std::string_view text) {
-  return Sha256Hex(text.substr(0, kFingerprintBytes)) + ":" + std::to_string(text.size());
+namespace {
+std::string Fingerprint(std::string_view head, uint64_t size) {
+  return Sha256Hex(head.substr(0, kFingerprintBytes)) + ":" + std::to_string(size);
 }
+}  // namespace
+
+std::string CommitFingerprint(std::string_view text) { return Fingerprint(text, text.size()); }
 
 Result<std::string> StoredCommitFingerprint(ObjectStore& store, int64_t version) {
   const std::string key = delta::CommitKey(version);
@@ -46,7 +50,7 @@ Result<std::string> StoredCommitFingerprint(ObjectStore& store, int64_t version)
     got += n;
   }
   head.resize(got);
-  return Sha256Hex(head) + ":" + std::to_string(info.size);
+  return Fingerprint(head, info.size);
 }
 
 Result<CommitContent> ReadCommit(ObjectStore& store, int64_t version) {

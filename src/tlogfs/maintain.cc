@@ -12,6 +12,7 @@
 #include <charconv>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "delta/log_files.h"
 #include "tlogfs/log_reader.h"
@@ -72,6 +73,7 @@ Result<MaintainReport> Pond::MaintainSnapshot(const delta::Snapshot& snapshot,
                                               const MaintainOptions& options) {
   PhaseTimer timer("maintain");
   MaintainReport report;
+  report.auto_threshold = ThresholdOf(snapshot.metadata);
   std::map<std::string, std::vector<const delta::AddFile*>> small;  // part_id -> its small files
   std::map<std::string, int> parts;
   for (const auto& [path, add] : snapshot.files) {
@@ -154,6 +156,8 @@ Result<MaintainReport> Pond::MaintainSnapshot(const delta::Snapshot& snapshot,
   // A checkpoint of the compacted table at once, so that an index rebuilt
   // from the log (a restored pond, a deleted cache) reads the merged files
   // rather than the small ones. Without it the log is still complete.
+  // (The commit may have landed on a checkpoint version and written one.)
+  if (table_->TakeCheckpointSnapshot(report.delta_version)) return report;
   auto compacted = table_->LoadSnapshot(report.delta_version);
   Status checkpoint = compacted.ok() ? table_->WriteCheckpoint(*compacted) : compacted.status();
   if (!checkpoint.ok()) {
@@ -161,11 +165,6 @@ Result<MaintainReport> Pond::MaintainSnapshot(const delta::Snapshot& snapshot,
          checkpoint.message());
   }
   return report;
-}
-
-Result<int64_t> Pond::AutoMaintainFiles() {
-  ASSIGN_OR_RETURN(delta::Snapshot snapshot, table_->LoadSnapshot(state_.delta_version));
-  return ThresholdOf(snapshot.metadata);
 }
 
 Status Pond::SetAutoMaintain(int64_t min_files) {
@@ -184,8 +183,13 @@ Status Pond::SetAutoMaintain(int64_t min_files) {
 }
 
 void Pond::AutoMaintain() {
-  auto snapshot = table_->LoadSnapshot(state_.delta_version);
-  if (!snapshot.ok()) return;  // the next checkpoint version tries again
+  // The commit's checkpoint was just made from this snapshot: no second replay.
+  std::optional<delta::Snapshot> snapshot = table_->TakeCheckpointSnapshot(state_.delta_version);
+  if (!snapshot) {
+    auto loaded = table_->LoadSnapshot(state_.delta_version);
+    if (!loaded.ok()) return;  // the next checkpoint version tries again
+    snapshot = std::move(*loaded);
+  }
   const int64_t threshold = ThresholdOf(snapshot->metadata);
   if (threshold == 0) return;
   auto report = MaintainSnapshot(*snapshot, {.min_files = threshold});

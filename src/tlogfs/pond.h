@@ -93,6 +93,7 @@ struct MaintainReport {
   int64_t partitions = 0;
   std::vector<PartitionCompaction> compacted;
   int64_t delta_version = -1;  // the maintenance commit (-1: none)
+  int64_t auto_threshold = 0;  // the automatic-maintenance threshold in force (0: off)
 };
 
 class Pond final : public tinyfs::Persistence {
@@ -146,8 +147,6 @@ class Pond final : public tinyfs::Persistence {
   // Sets the automatic-maintenance threshold (kAutoMaintainProperty; 0: off)
   // in the table's metadata, in its own commit. REQUIRES: InTransaction().
   Status SetAutoMaintain(int64_t min_files);
-  // The threshold in force (the property, or kDefaultAutoMaintainFiles).
-  Result<int64_t> AutoMaintainFiles();
 
   // --- for the CLI ---
   const std::string& dir() const { return dir_; }
