@@ -2,8 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <tuple>
 
 namespace pond::tlogfs {
 namespace {
@@ -297,7 +299,10 @@ Result<std::unique_ptr<Index>> Index::OpenInMemory() {
   return std::unique_ptr<Index>(new Index(db, true));
 }
 
-Index::~Index() { sqlite3_close(db_); }
+Index::~Index() {
+  CancelApply();
+  sqlite3_close(db_);
+}
 
 Status Index::Exec(const char* sql) {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
@@ -354,15 +359,32 @@ Status Index::SaveState(const IndexState& state) {
 }
 
 Status Index::Insert(const TxnRow& txn, const std::vector<oplog::Record>& records) {
+  RETURN_IF_ERROR(InsertRows(txn.txn_seq, records));
+  if (txn.txn_seq == 0) return Status::OK();  // a foreign commit: no pond transaction
+  Stmt t(db_, "INSERT OR REPLACE INTO txns VALUES(?,?,?,?,?)");
+  RETURN_IF_ERROR(t.Prepared());
+  t.Bind(1, txn.txn_seq).Bind(2, txn.delta_version).Bind(3, txn.timestamp).Bind(4, txn.command);
+  t.Bind(5, txn.records);
+  return t.Run("record a transaction");
+}
+
+Status Index::InsertRows(int64_t txn_seq, std::span<const oplog::Record> records) {
   Stmt insert(db_, InsertRecordSql());
   Stmt add(db_,
            "INSERT INTO entries(dir_id, name, child_id, entry_type, txn_from) VALUES(?,?,?,?,?)");
   Stmt remove(db_,
               "UPDATE entries SET txn_to = ? WHERE dir_id = ? AND name = ? AND txn_to IS NULL");
+  // An entry added earlier in the same transaction (a directory it wrote
+  // twice) was never seen by any reader: it goes.
+  Stmt forget(db_,
+              "DELETE FROM entries WHERE dir_id = ? AND name = ? AND txn_to IS NULL AND "
+              "txn_from = ?");
   RETURN_IF_ERROR(insert.Prepared());
   RETURN_IF_ERROR(add.Prepared());
   RETURN_IF_ERROR(remove.Prepared());
+  RETURN_IF_ERROR(forget.Prepared());
   const auto& columns = oplog::Columns();
+  std::vector<const oplog::Record*> dirs;
   for (const oplog::Record& r : records) {
     for (size_t i = 0; i < columns.size(); ++i) {
       insert.BindCell(static_cast<int>(i + 1), columns[i].get(r), columns[i].cell);
@@ -371,27 +393,31 @@ Status Index::Insert(const TxnRow& txn, const std::vector<oplog::Record>& record
     if (!st.ok()) {
       return Status::Corruption("the log holds node " + r.node_id + " version " +
                                 std::to_string(r.version) + " twice (transaction " +
-                                std::to_string(txn.txn_seq) + ")");
+                                std::to_string(txn_seq) + ")");
     }
-    if (r.entry_type != "directory" || !r.content) continue;
-    ASSIGN_OR_RETURN(auto changes, oplog::DecodeDirChanges(*r.content));
+    if (r.entry_type == "directory" && r.content) dirs.push_back(&r);
+  }
+  // A large transaction may write a directory more than once (in data files
+  // of its own): its changes apply in version order, whatever the files' order.
+  std::stable_sort(dirs.begin(), dirs.end(), [](const oplog::Record* a, const oplog::Record* b) {
+    return std::tie(a->node_id, a->version) < std::tie(b->node_id, b->version);
+  });
+  for (const oplog::Record* r : dirs) {
+    ASSIGN_OR_RETURN(auto changes, oplog::DecodeDirChanges(*r->content));
     for (const oplog::DirChange& c : changes) {
       if (c.op == oplog::DirChange::Op::kRemove) {
-        remove.Bind(1, r.txn_seq).Bind(2, r.node_id).Bind(3, c.name);
+        forget.Bind(1, r->node_id).Bind(2, c.name).Bind(3, r->txn_seq);
+        RETURN_IF_ERROR(forget.Run("remove an entry"));
+        remove.Bind(1, r->txn_seq).Bind(2, r->node_id).Bind(3, c.name);
         RETURN_IF_ERROR(remove.Run("remove an entry"));
       } else {
-        add.Bind(1, r.node_id).Bind(2, c.name).Bind(3, c.child).Bind(4, c.entry_type);
-        add.Bind(5, r.txn_seq);
+        add.Bind(1, r->node_id).Bind(2, c.name).Bind(3, c.child).Bind(4, c.entry_type);
+        add.Bind(5, r->txn_seq);
         RETURN_IF_ERROR(add.Run("add an entry"));
       }
     }
   }
-  if (txn.txn_seq == 0) return Status::OK();  // a foreign commit: no pond transaction
-  Stmt t(db_, "INSERT OR REPLACE INTO txns VALUES(?,?,?,?,?)");
-  RETURN_IF_ERROR(t.Prepared());
-  t.Bind(1, txn.txn_seq).Bind(2, txn.delta_version).Bind(3, txn.timestamp).Bind(4, txn.command);
-  t.Bind(5, txn.records);
-  return t.Run("record a transaction");
+  return Status::OK();
 }
 
 Status Index::InsertDamaged(const std::vector<DamagedFile>& damaged) {
@@ -404,25 +430,75 @@ Status Index::InsertDamaged(const std::vector<DamagedFile>& damaged) {
   return Status::OK();
 }
 
+Result<bool> Index::CanTake(const std::string& table_id, int64_t version) {
+  ASSIGN_OR_RETURN(IndexState state, State());
+  if (state.delta_version >= 0 && state.table_id != table_id) {
+    return Status::Conflict("the pond's index belongs to another table");
+  }
+  if (state.delta_version >= version) return false;  // applied already
+  if (state.delta_version + 1 != version) {
+    return Status::Conflict("the pond's index is at version " +
+                            std::to_string(state.delta_version) + " and cannot take version " +
+                            std::to_string(version));
+  }
+  return true;
+}
+
 Status Index::Apply(const TxnRow& txn, const std::vector<oplog::Record>& records,
                     const std::string& table_id, const std::string& commit_sha,
                     const std::vector<DamagedFile>& damaged) {
   return InWriteTransaction([&]() -> Status {
+    ASSIGN_OR_RETURN(bool take, CanTake(table_id, txn.delta_version));
+    if (!take) return Status::OK();
     ASSIGN_OR_RETURN(IndexState state, State());
-    if (state.delta_version >= 0 && state.table_id != table_id) {
-      return Status::Conflict("the pond's index belongs to another table");
-    }
-    if (state.delta_version >= txn.delta_version) return Status::OK();  // applied already
-    if (state.delta_version + 1 != txn.delta_version) {
-      return Status::Conflict("the pond's index is at version " +
-                              std::to_string(state.delta_version) + " and cannot take version " +
-                              std::to_string(txn.delta_version));
-    }
     RETURN_IF_ERROR(Insert(txn, records));
     RETURN_IF_ERROR(InsertDamaged(damaged));
     return SaveState(
         {table_id, txn.delta_version, std::max(txn.txn_seq, state.last_txn), commit_sha});
   });
+}
+
+Status Index::BeginApply(const std::string& table_id, int64_t after_version) {
+  if (applying_) return Status::Internal("the index is already taking a transaction");
+  RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto take = CanTake(table_id, after_version + 1);
+  if (!take.ok() || !*take) {
+    (void)Exec("ROLLBACK");
+    if (!take.ok()) return take.status();
+    return Status::Conflict("the pond's index is ahead of version " +
+                            std::to_string(after_version));
+  }
+  applying_ = true;
+  return Status::OK();
+}
+
+Status Index::AddRecords(std::span<const oplog::Record> records) {
+  if (!applying_) return Status::Internal("the index is not taking a transaction");
+  return InsertRows(records.empty() ? 0 : records.front().txn_seq, records);
+}
+
+Status Index::FinishApply(const TxnRow& txn, const std::vector<oplog::Record>& records,
+                          const std::string& table_id, const std::string& commit_sha) {
+  if (!applying_) return Status::Internal("the index is not taking a transaction");
+  Status st = [&]() -> Status {
+    ASSIGN_OR_RETURN(IndexState state, State());
+    ASSIGN_OR_RETURN(bool take, CanTake(table_id, txn.delta_version));
+    if (!take) return Status::Conflict("the pond's index took version " +
+                                       std::to_string(txn.delta_version) + " twice");
+    RETURN_IF_ERROR(Insert(txn, records));
+    RETURN_IF_ERROR(SaveState(
+        {table_id, txn.delta_version, std::max(txn.txn_seq, state.last_txn), commit_sha}));
+    return Exec("COMMIT");
+  }();
+  if (!st.ok()) (void)Exec("ROLLBACK");
+  applying_ = false;
+  return st;
+}
+
+void Index::CancelApply() {
+  if (!applying_) return;
+  (void)Exec("ROLLBACK");
+  applying_ = false;
 }
 
 Status Index::Replace(const IndexState& state, const std::vector<TxnRecords>& txns,

@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -102,6 +103,20 @@ class Index {
                const std::string& table_id, const std::string& commit_sha,
                const std::vector<DamagedFile>& damaged = {});
 
+  // The same in pieces, for a transaction too large to hold in memory until
+  // its commit. BeginApply opens the SQLite transaction (taking SQLite's write
+  // lock until FinishApply or CancelApply) when the index is at Delta version
+  // `after_version` of `table_id`, and fails with Conflict otherwise.
+  // AddRecords stores rows of the coming transaction: queries of this
+  // connection as of its txn_seq see them, other connections do not. FinishApply adds the last rows, the txn row and the state, as
+  // Apply, and commits; CancelApply rolls everything back.
+  Status BeginApply(const std::string& table_id, int64_t after_version);
+  Status AddRecords(std::span<const oplog::Record> records);
+  Status FinishApply(const TxnRow& txn, const std::vector<oplog::Record>& records,
+                     const std::string& table_id, const std::string& commit_sha);
+  void CancelApply();
+  bool applying() const { return applying_; }
+
   // Replaces everything with `txns` (applied in order) and `state`, in one
   // SQLite transaction. When the index already holds `state.table_id` at
   // `state.delta_version` or later, it keeps its newer content instead.
@@ -157,6 +172,11 @@ class Index {
   Status Exec(const char* sql);
   // Within an open SQLite transaction: the rows of one Delta version.
   Status Insert(const TxnRow& txn, const std::vector<oplog::Record>& records);
+  // Its rows (and the directory entries they change) without the txn row.
+  Status InsertRows(int64_t txn_seq, std::span<const oplog::Record> records);
+  // The checks of Apply against the recorded state: false when `version` is
+  // applied already.
+  Result<bool> CanTake(const std::string& table_id, int64_t version);
   Status InsertDamaged(const std::vector<DamagedFile>& damaged);
   Status SaveState(const IndexState& state);
   // Runs `body` in BEGIN IMMEDIATE ... COMMIT, rolling back when it fails.
@@ -164,6 +184,7 @@ class Index {
 
   sqlite3* db_;
   bool in_memory_;
+  bool applying_ = false;  // between BeginApply and FinishApply or CancelApply
 };
 
 }  // namespace pond::tlogfs

@@ -38,6 +38,18 @@ struct Pond::Txn {
   std::map<NodeId, std::map<std::string, std::optional<DirEntry>, std::less<>>> dirs;
   std::vector<NodeId> dir_order;   // touched directories, in first-touch order
   std::map<NodeId, bool> created;  // directories created by this transaction
+  // The bytes of `versions` and `dirs`, counted as in WriteDataFiles.
+  uint64_t pending_bytes = 0;
+  // A transaction larger than kFlushBytes writes its changes out as it goes
+  // (FlushVersions): their data files are added by the commit, and their rows
+  // wait in the index's open SQLite transaction (Index::BeginApply), where this
+  // process reads them as of this transaction's number. A directory changed
+  // again after a flush gets another version in the same transaction.
+  std::vector<delta::Action> flushed_adds;
+  int64_t flushed_records = 0;
+  std::unique_ptr<FileLock> index_lock;  // held while the index is staging rows
+  bool staging = false;
+  bool cannot_stage = false;  // the index lock was busy: everything stays in memory
 };
 
 namespace {
@@ -46,10 +58,17 @@ constexpr const char* kDataDir = "/data";
 constexpr const char* kIndexFile = "/cache/index.sqlite";
 constexpr const char* kIndexLock = "/cache/index.lock";
 constexpr const char* kLockFile = "/lock";
-// Data files are written this many bytes of records at a time (DuckDB holds a
-// call's rows in memory), counting each record as its content plus this.
-constexpr uint64_t kDataFileBatchBytes = 4 << 20;
+// Data files are written this many bytes of records at a time (DuckDB holds
+// about four times a call's rows in memory), counting each record as its
+// content plus this.
+constexpr uint64_t kDataFileBatchBytes = 1 << 20;
 constexpr uint64_t kRecordOverheadBytes = 256;
+// A transaction's changes are written out once they hold this many bytes (as
+// counted above, and a directory change as kDirChangeBytes), so that memory
+// does not grow with its size. Smaller flushes cost time: more data files,
+// each made durable on its own.
+constexpr uint64_t kFlushBytes = 2 << 20;
+constexpr uint64_t kDirChangeBytes = 128;
 
 tinyfs::NodeVersion ToNodeVersion(const oplog::Record& r) {
   tinyfs::NodeVersion v;
@@ -67,6 +86,9 @@ tinyfs::NodeVersion ToNodeVersion(const oplog::Record& r) {
 }
 
 std::string SysMessage(int err) { return std::strerror(err); }
+
+// Orders records by partition, for one data file per partition.
+bool ByPartition(const oplog::Record& a, const oplog::Record& b) { return a.part_id < b.part_id; }
 
 // The folder of a pond whose own folder is `dir` or one of its ancestors
 // (not `dir` itself); nullopt when there is none.
@@ -438,8 +460,10 @@ Result<std::string> Pond::BlobHostPath(const std::string& sha256, uint64_t size)
 
 // --- reading ---
 
+int64_t Pond::TxnView() const { return txn_ && txn_->staging ? view_ + 1 : view_; }
+
 Result<std::vector<tinyfs::NodeVersion>> Pond::Versions(const NodeId& node) {
-  ASSIGN_OR_RETURN(auto records, index_->Versions(node, view_));
+  ASSIGN_OR_RETURN(auto records, index_->Versions(node, TxnView()));
   if (!records.empty()) RETURN_IF_ERROR(CheckPartition(records.front().part_id));
   std::vector<tinyfs::NodeVersion> out;
   for (const auto& r : records) out.push_back(ToNodeVersion(r));
@@ -470,7 +494,7 @@ Result<std::optional<DirEntry>> Pond::Lookup(const NodeId& dir, std::string_view
     if (txn_->created.count(dir)) return std::optional<DirEntry>();
   }
   RETURN_IF_ERROR(CheckPartition(dir));
-  return index_->Lookup(dir, std::string(name), view_);
+  return index_->Lookup(dir, std::string(name), TxnView());
 }
 
 Result<std::vector<DirEntry>> Pond::ListDirectory(const NodeId& dir) {
@@ -478,7 +502,7 @@ Result<std::vector<DirEntry>> Pond::ListDirectory(const NodeId& dir) {
   std::vector<DirEntry> entries;
   if (!txn_ || !txn_->created.count(dir)) {
     RETURN_IF_ERROR(CheckPartition(dir));
-    ASSIGN_OR_RETURN(entries, index_->List(dir, view_));
+    ASSIGN_OR_RETURN(entries, index_->List(dir, TxnView()));
   }
   if (!txn_) return entries;
   auto d = txn_->dirs.find(dir);
@@ -510,7 +534,7 @@ Result<std::unique_ptr<ReadStream>> Pond::OpenContent(const NodeId& node, int64_
     }
   }
   // One indexed lookup: the hash and size, and the bytes unless they are a blob.
-  ASSIGN_OR_RETURN(auto stored, index_->Content(node, version, view_));
+  ASSIGN_OR_RETURN(auto stored, index_->Content(node, version, TxnView()));
   if (!stored) {
     return Status::NotFound("node " + node + " has no version " + std::to_string(version));
   }
@@ -553,7 +577,7 @@ Result<int64_t> Pond::LatestVersionNumber(const NodeId& node) {
     auto mine = txn_->by_node.find(node);
     if (mine != txn_->by_node.end()) return txn_->versions[mine->second.back()].version;
   }
-  ASSIGN_OR_RETURN(auto versions, index_->Versions(node, view_));
+  ASSIGN_OR_RETURN(auto versions, index_->Versions(node, TxnView()));
   return versions.empty() ? 0 : versions.back().version;
 }
 
@@ -567,7 +591,7 @@ Status Pond::WriteFile(const NodeId& node, const NodeId& part, EntryType type,
     first_part = versions.front().part_id;
   }
   AddVersion(node, first_part, latest + 1, type, content, meta);
-  return Status::OK();
+  return FlushVersions();
 }
 
 Status Pond::WriteNewFile(const NodeId& node, const NodeId& part, EntryType type,
@@ -575,7 +599,7 @@ Status Pond::WriteNewFile(const NodeId& node, const NodeId& part, EntryType type
   if (!txn_) return Status::InvalidArgument("no transaction is open");
   if (txn_->by_node.count(node)) return Status::Internal("node " + node + " is not new");
   AddVersion(node, part, 1, type, content, meta);
-  return Status::OK();
+  return FlushVersions();
 }
 
 void Pond::AddVersion(const NodeId& node, const NodeId& part, int64_t version, EntryType type,
@@ -594,9 +618,45 @@ void Pond::AddVersion(const NodeId& node, const NodeId& part, int64_t version, E
   r.attributes = meta.attributes;
   r.factory = meta.factory;
   r.txn_seq = txn_->info.txn_seq;
+  txn_->pending_bytes += kRecordOverheadBytes + (r.content ? r.content->size() : 0);
   txn_->by_node[node].push_back(txn_->versions.size());
   txn_->versions.push_back(std::move(r));
   GlobalCounters().file_writes++;
+}
+
+Status Pond::FlushVersions() {
+  if (txn_->pending_bytes < kFlushBytes || txn_->cannot_stage) return Status::OK();
+  if (!txn_->staging) {
+    if (!index_->in_memory()) {
+      // The lock readers take to update the index: held to the commit.
+      auto locked = FileLock::Acquire(dir_ + kIndexLock, options_.lock_timeout_ms, "busy");
+      if (!locked.ok()) {
+        txn_->cannot_stage = true;
+        return Status::OK();
+      }
+      txn_->index_lock = std::move(*locked);
+    }
+    if (!index_->BeginApply(table_id_, state_.delta_version).ok()) {
+      txn_->index_lock.reset();
+      txn_->cannot_stage = true;
+      return Status::OK();
+    }
+    txn_->staging = true;
+  }
+  PhaseTimer timer("write: flush");
+  ASSIGN_OR_RETURN(std::vector<oplog::Record> records, PendingRecords());
+  std::stable_sort(records.begin(), records.end(), ByPartition);
+  ASSIGN_OR_RETURN(std::vector<delta::Action> adds, WriteDataFiles(records));
+  RETURN_IF_ERROR(index_->AddRecords(records));
+  for (auto& add : adds) txn_->flushed_adds.push_back(std::move(add));
+  txn_->flushed_records += static_cast<int64_t>(records.size());
+  return Status::OK();
+}
+
+void Pond::EndTxn() {
+  if (txn_ && txn_->staging) index_->CancelApply();
+  txn_.reset();
+  writer_lock_.reset();
 }
 
 Status Pond::CreateDirectory(const NodeId& dir) {
@@ -613,6 +673,7 @@ Status Pond::InsertEntry(const NodeId& dir, const DirEntry& entry) {
   if (existing) return Status::AlreadyExists("'" + entry.name + "' already exists");
   if (!txn_->dirs.count(dir)) txn_->dir_order.push_back(dir);
   txn_->dirs[dir][entry.name] = entry;
+  txn_->pending_bytes += kDirChangeBytes;
   return Status::OK();
 }
 
@@ -622,6 +683,7 @@ Status Pond::RemoveEntry(const NodeId& dir, std::string_view name) {
   if (!existing) return Status::NotFound("'" + std::string(name) + "' does not exist");
   if (!txn_->dirs.count(dir)) txn_->dir_order.push_back(dir);
   txn_->dirs[dir][std::string(name)] = std::nullopt;
+  txn_->pending_bytes += kDirChangeBytes;
   return Status::OK();
 }
 
@@ -666,18 +728,21 @@ Status Pond::Begin(const std::string& command) {
 }
 
 Result<std::vector<oplog::Record>> Pond::PendingRecords() {
-  // Taken, not copied: the transaction ends with its commit either way.
+  // Taken, not copied: they are written out next (a flush, or the commit).
   std::vector<oplog::Record> records = std::move(txn_->versions);
+  txn_->versions.clear();
   txn_->by_node.clear();
+  txn_->pending_bytes = 0;
   for (const NodeId& dir : txn_->dir_order) {
     const auto& changes = txn_->dirs[dir];
     bool created = txn_->created.count(dir) > 0;
-    // Net changes against the committed directory.
+    // Net changes against the directory as this transaction last wrote it
+    // out, or as committed.
     std::vector<oplog::DirChange> net;
     for (const auto& [name, change] : changes) {
       std::optional<DirEntry> base;
       if (!created) {
-        ASSIGN_OR_RETURN(base, index_->Lookup(dir, name, view_));
+        ASSIGN_OR_RETURN(base, index_->Lookup(dir, name, TxnView()));
       }
       if (change && base && *change == *base) continue;
       if (base) net.push_back({oplog::DirChange::Op::kRemove, name, "", ""});
@@ -702,6 +767,9 @@ Result<std::vector<oplog::Record>> Pond::PendingRecords() {
     r.txn_seq = txn_->info.txn_seq;
     records.push_back(std::move(r));
   }
+  txn_->dirs.clear();
+  txn_->dir_order.clear();
+  txn_->created.clear();
   return records;
 }
 
@@ -806,6 +874,16 @@ Result<std::vector<delta::Action>> Pond::WriteDataFiles(const std::vector<oplog:
 
 void Pond::ApplyCommitToIndex(const TxnRow& row, const std::vector<oplog::Record>& records,
                               const std::string& commit_sha) {
+  if (txn_->staging) {
+    txn_->staging = false;
+    Status st = index_->FinishApply(row, records, table_id_, commit_sha);
+    txn_->index_lock.reset();
+    if (!st.ok()) {
+      Warn("the pond's index was not updated (" + st.message() +
+           "); the next command brings it up to date from the log");
+    }
+    return;
+  }
   std::unique_ptr<FileLock> lock;
   if (!index_->in_memory()) {
     auto locked = FileLock::Acquire(dir_ + kIndexLock, options_.lock_timeout_ms, "busy");
@@ -823,15 +901,15 @@ Result<int64_t> Pond::Commit() {
   if (!txn_) return Status::InvalidArgument("no transaction is open");
   auto result = [&]() -> Result<int64_t> {
     ASSIGN_OR_RETURN(std::vector<oplog::Record> records, PendingRecords());
-    if (records.empty()) return state_.last_txn;
+    if (records.empty() && txn_->flushed_adds.empty()) return state_.last_txn;
     PhaseTimer timer("commit");
     // One data file per partition: the records grouped by partition in
     // place (each node's versions keep their order).
-    std::stable_sort(
-        records.begin(), records.end(),
-        [](const oplog::Record& a, const oplog::Record& b) { return a.part_id < b.part_id; });
+    std::stable_sort(records.begin(), records.end(), ByPartition);
     std::optional<PhaseTimer> phase("commit: data files");
     ASSIGN_OR_RETURN(std::vector<delta::Action> adds, WriteDataFiles(records));
+    adds.insert(adds.begin(), std::make_move_iterator(txn_->flushed_adds.begin()),
+                std::make_move_iterator(txn_->flushed_adds.end()));
     phase.emplace("commit: delta log");
     ASSIGN_OR_RETURN(int64_t version,
                      table_->Commit(state_.delta_version, std::move(adds),
@@ -847,7 +925,7 @@ Result<int64_t> Pond::Commit() {
     view_ = seq;
     phase.emplace("commit: index");
     ApplyCommitToIndex({seq, version, txn_->info.timestamp, txn_->info.command,
-                        static_cast<int64_t>(records.size())},
+                        txn_->flushed_records + static_cast<int64_t>(records.size())},
                        records, state_.commit_sha);
     if (options_.checkpoint_interval > 0 && version % options_.checkpoint_interval == 0) {
       phase.emplace("commit: maintenance");
@@ -857,18 +935,16 @@ Result<int64_t> Pond::Commit() {
     }
     return seq;
   }();
-  txn_.reset();
-  writer_lock_.reset();
+  EndTxn();
   return result;
 }
 
 const std::string& Pond::TxnCommand() const { return txn_->info.command; }
 
-bool Pond::TxnHasWrites() const { return !txn_->versions.empty() || !txn_->dir_order.empty(); }
-
-void Pond::Abort() {
-  txn_.reset();
-  writer_lock_.reset();
+bool Pond::TxnHasWrites() const {
+  return !txn_->versions.empty() || !txn_->dir_order.empty() || !txn_->flushed_adds.empty();
 }
+
+void Pond::Abort() { EndTxn(); }
 
 }  // namespace pond::tlogfs

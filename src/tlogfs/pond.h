@@ -180,6 +180,8 @@ class Pond final : public tinyfs::Persistence {
   Status CheckReadable() const;
   // Corruption when partition `part` has a damaged data file.
   Status CheckPartition(const std::string& part);
+  // Takes the transaction's changes held in memory as records: its file
+  // versions, and a new version of each directory it changed.
   Result<std::vector<oplog::Record>> PendingRecords();
   Status WritePartitionFile(const std::string& part_id, std::span<const oplog::Record> rows,
                             delta::AddFile* add);
@@ -189,6 +191,15 @@ class Pond final : public tinyfs::Persistence {
   // together; their add actions.
   Result<std::vector<delta::Action>> WriteDataFiles(const std::vector<oplog::Record>& records);
   Result<int64_t> LatestVersionNumber(const tinyfs::NodeId& node);
+  // The transaction the index is read as of: the read view, or the open
+  // transaction's own once some of its changes are written out (staged).
+  int64_t TxnView() const;
+  // Writes the transaction's changes out (data files, and rows staged in the
+  // index) once they hold kFlushBytes or more.
+  Status FlushVersions();
+  // Ends the open transaction (committed or not): the index's staged rows are
+  // rolled back unless the commit applied them, and the locks are released.
+  void EndTxn();
   // Commits `actions` that change no rows (maintenance, table properties) and
   // records the new version in the index.
   Result<int64_t> CommitWithoutRows(std::vector<delta::Action> actions,

@@ -9,6 +9,7 @@
 #include "tlogfs/check.h"
 #include "test_util.h"
 #include "tinyfs/fs.h"
+#include "util/counters.h"
 
 namespace pond::tlogfs {
 namespace {
@@ -357,6 +358,123 @@ TEST_F(PondTest, ACommitThatTookEffectIsReportedAsSuccess) {
                        Pond::OpenOn(std::make_unique<FaultInjectingStore>(*base), local.path()));
   ASSERT_OK_AND_ASSIGN(auto txns, reopened->index().Transactions(kLatest, 10));
   EXPECT_EQ(txns.size(), 3u);
+}
+
+// The names of a pond directory, in order.
+std::vector<std::string> Names(FS& fs, const std::string& path) {
+  std::vector<std::string> names;
+  auto dir = fs.Resolve(path);
+  if (!dir.ok()) return {"<" + dir.status().message() + ">"};
+  auto entries = fs.ReadDirectory(*dir);
+  if (!entries.ok()) return {"<" + entries.status().message() + ">"};
+  for (const auto& e : entries.value()) names.push_back(e.name);
+  return names;
+}
+
+// Writes `n` files of 1 KiB under `dir`: about 1.3 MiB of changes per 1,000,
+// so that a few thousand outgrow what a transaction holds in memory.
+void WriteMany(FS& fs, const std::string& dir, int n, char seed) {
+  for (int i = 0; i < n; ++i) {
+    ASSERT_OK(fs.WriteFile(dir + "/f" + std::to_string(i), EntryType::kFileData,
+                           InlineContent(Bytes(1024, static_cast<char>(seed + i))))
+                  .status());
+  }
+}
+
+// A transaction larger than memory holds is written out as it goes: its
+// reads see its own earlier writes (a new version of a written-out file, a
+// removal and a rename of written-out entries), other readers see none of it
+// until the commit, and the log holds the same pond as the index.
+TEST_F(PondTest, ALargeTransactionIsWrittenOutAsItGoesAndReadsItsOwnWrites) {
+  ASSERT_OK(Pond::Init(Dir(), "pond init").status());
+  auto pond = Open();
+  const int64_t files_before = GlobalCounters().data_files_written.load();
+  FS fs(*pond);
+  ASSERT_OK(pond->Begin("large"));
+  ASSERT_OK(fs.Mkdir("/big/d0", true).status());
+  ASSERT_OK(fs.Mkdir("/big/d1", true).status());
+  WriteMany(fs, "/big/d0", 1500, 'a');
+  WriteMany(fs, "/big/d1", 1500, 'b');
+  // Written out already: data files, before any commit.
+  EXPECT_GT(GlobalCounters().data_files_written.load(), files_before);
+  EXPECT_FALSE(pond->store().Stat(delta::CommitKey(1)).ok());
+  // Another reader sees the pond as committed.
+  EXPECT_TRUE(FS(*Open()).Resolve("/big").status().IsNotFound());
+  // This transaction sees its own writes, written out or not.
+  EXPECT_EQ(Read(*pond, "/big/d0/f7"), Bytes(1024, 'a' + 7));
+  EXPECT_EQ(Names(fs, "/big/d1").size(), 1500u);
+  ASSERT_OK(fs.WriteFile("/big/d0/f7", EntryType::kFileData, InlineContent("seven")).status());
+  ASSERT_OK(fs.Remove("/big/d0/f8", false));
+  ASSERT_OK(fs.Rename("/big/d1/f9", "/big/moved"));
+  ASSERT_OK(fs.Mkdir("/big/d1/later", false).status());
+  WriteMany(fs, "/big/d1/later", 2000, 'c');  // another flush after the changes above
+  EXPECT_EQ(Read(*pond, "/big/d0/f7"), "seven");
+  EXPECT_TRUE(fs.Resolve("/big/d0/f8").status().IsNotFound());
+  EXPECT_EQ(Names(fs, "/big"), (std::vector<std::string>{"d0", "d1", "moved"}));
+  ASSERT_OK(fs.WriteFile("/big/d0/f8", EntryType::kFileData, InlineContent("back")).status());
+  ASSERT_OK_AND_ASSIGN(int64_t seq, pond->Commit());
+  EXPECT_EQ(seq, 2);
+
+  // The same pond from the index, and from the log alone.
+  for (bool rebuilt : {false, true}) {
+    SCOPED_TRACE(rebuilt ? "rebuilt from the log" : "the index");
+    if (rebuilt) std::filesystem::remove_all(Dir() + "/cache");
+    auto after = Open();
+    FS read(*after);
+    EXPECT_EQ(after->last_txn(), 2);
+    EXPECT_EQ(Read(*after, "/big/d0/f7"), "seven");
+    EXPECT_EQ(Read(*after, "/big/d0/f8"), "back");
+    EXPECT_EQ(Read(*after, "/big/d0/f1499"), Bytes(1024, static_cast<char>('a' + 1499)));
+    EXPECT_EQ(Read(*after, "/big/moved"), Bytes(1024, 'b' + 9));
+    EXPECT_EQ(Read(*after, "/big/d1/later/f1999"), Bytes(1024, static_cast<char>('c' + 1999)));
+    EXPECT_EQ(Names(read, "/big"), (std::vector<std::string>{"d0", "d1", "moved"}));
+    EXPECT_EQ(Names(read, "/big/d0").size(), 1500u);
+    EXPECT_EQ(Names(read, "/big/d1").size(), 1500u);  // 1,499 files and "later"
+    EXPECT_EQ(Names(read, "/big/d1/later").size(), 2000u);
+    ASSERT_OK_AND_ASSIGN(auto f7, read.Resolve("/big/d0/f7"));
+    ASSERT_OK_AND_ASSIGN(auto versions, read.Versions(f7));
+    ASSERT_EQ(versions.size(), 2u);  // one transaction, two versions
+    EXPECT_EQ(versions[1].txn_seq, 2);
+    ASSERT_OK_AND_ASSIGN(auto txns, after->index().Transactions(kLatest, 10));
+    ASSERT_EQ(txns.size(), 2u);
+    ASSERT_OK_AND_ASSIGN(auto report, CheckPond(*after));
+    EXPECT_TRUE(report.problems.empty()) << report.problems.front();
+  }
+}
+
+// An aborted large transaction leaves nothing in the index: the next one
+// takes its number and commits.
+TEST_F(PondTest, AnAbortedLargeTransactionLeavesTheIndexAsItWas) {
+  ASSERT_OK(Pond::Init(Dir(), "pond init").status());
+  {
+    auto pond = Open();
+    FS fs(*pond);
+    ASSERT_OK(pond->Begin("aborted"));
+    ASSERT_OK(fs.Mkdir("/gone", false).status());
+    WriteMany(fs, "/gone", 3000, 'g');
+    pond->Abort();
+    EXPECT_TRUE(fs.Resolve("/gone").status().IsNotFound());
+    ASSERT_OK_AND_ASSIGN(auto rows, pond->index().Records("", INT64_MIN, INT64_MAX, kLatest, 10));
+    EXPECT_EQ(rows.size(), 1u);  // init's root
+    EXPECT_EQ(Txn(*pond, [](FS& fs) { ASSERT_OK(fs.Mkdir("/kept", false).status()); }), 2);
+  }
+  {
+    // A Pond closed with its transaction open (a command that failed) leaves
+    // the same; a killed process is CrashTest's.
+    auto pond = Open();
+    FS fs(*pond);
+    ASSERT_OK(pond->Begin("killed"));
+    ASSERT_OK(fs.Mkdir("/lost", false).status());
+    WriteMany(fs, "/lost", 3000, 'l');
+  }
+  auto pond = Open();
+  FS fs(*pond);
+  EXPECT_TRUE(fs.Resolve("/lost").status().IsNotFound());
+  EXPECT_EQ(Names(fs, "/"), (std::vector<std::string>{"kept"}));
+  ASSERT_OK_AND_ASSIGN(auto rows, pond->index().Records("", INT64_MIN, INT64_MAX, kLatest, 10));
+  EXPECT_EQ(rows.size(), 3u);  // init's root; then the root's second version and /kept
+  ASSERT_OK_AND_ASSIGN(auto report, CheckPond(*pond));
+  EXPECT_TRUE(report.problems.empty()) << report.problems.front();
 }
 
 }  // namespace

@@ -301,7 +301,9 @@ struct HostTree {
     for (int i = 0; i < 300; ++i) {
       char name[64];
       std::snprintf(name, sizeof(name), "%s/f%03d.dat", dirs[i % 3], i);
-      size_t size = 1024 + rng() % (3 * 1024 + 1);
+      // 2.4 MiB in all: more than a transaction holds in memory, so that a
+      // kill can also come after some of it was written out.
+      size_t size = 4096 + rng() % (8 * 1024 + 1);
       files[name] = DeterministicBytes(rng, size);
     }
     files["big1.bin"] = DeterministicBytes(rng, 200 * 1024);
