@@ -22,6 +22,16 @@
 // update the index is only a warning (the next open catches up). A crash
 // before it leaves only unreferenced files, which `pond gc` removes.
 //
+// A large transaction (a `copy -r` of many files) does not hold everything
+// until the commit: every few megabytes of changes are written out as the
+// commit would write them (data files not yet named by any commit) and their
+// rows go into the index inside one SQLite transaction that stays open, under
+// the index lock, until the commit applies the rest and commits it. Until then
+// only this Pond sees them (it reads as of its own transaction number); an
+// abort, a failed commit or a crash rolls the index back and leaves the data
+// files to `pond gc`. Memory stays bounded whatever the transaction's size;
+// the price is a second data file in partitions it writes across a flush.
+//
 // Everything read is checked: content against its SHA-256 and size, the log
 // for missing or unreadable commits and data files. Damage is an error in one
 // sentence naming the file (and the pond paths it holds); parts of the pond it
