@@ -25,17 +25,24 @@ namespace {
 
 // SIGINT/SIGTERM: remove the temporary files of unfinished writes, say so, and
 // die of the signal as if it had not been caught. A pond is crash-safe, so
-// nothing else needs cleaning up: what was not committed is not there.
+// nothing else needs cleaning up: what was not committed is not there. What
+// was committed stays, and the message says so (a retry would do it twice):
+// the work after a commit (the index, maintenance) is caught up later.
 void OnInterrupt(int sig) {
   RemoveRegisteredTempFiles();
-  const char message[] = "pond: interrupted; nothing was changed\n";
-  ssize_t ignored = ::write(STDERR_FILENO, message, sizeof(message) - 1);
+  const bool committed = GlobalCounters().delta_commits.load() > 0;
+  const char nothing[] = "pond: interrupted; nothing was changed\n";
+  const char saved[] =
+      "pond: interrupted after a commit; what it committed is saved (pond log shows it)\n";
+  ssize_t ignored = committed ? ::write(STDERR_FILENO, saved, sizeof(saved) - 1)
+                              : ::write(STDERR_FILENO, nothing, sizeof(nothing) - 1);
   (void)ignored;
   ::signal(sig, SIG_DFL);
   ::raise(sig);
 }
 
 void InstallSignalHandlers() {
+  (void)GlobalCounters();  // made now: the handler must not be the first to use it
   struct sigaction sa;
   std::memset(&sa, 0, sizeof(sa));
   sa.sa_handler = OnInterrupt;

@@ -127,10 +127,14 @@ class Stmt {
   int Step() { return sqlite3_step(stmt_); }
   Status Run(const std::string& what) {
     int rc = Step();
+    Status st = rc == SQLITE_DONE || rc == SQLITE_ROW ? Status::OK() : SqlError(db_, what);
+    last_rc_ = rc;
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? Status::OK() : SqlError(db_, what);
+    return st;
   }
+  // The result of the last Run: SQLITE_CONSTRAINT for a duplicate key, say.
+  int last_rc() const { return last_rc_ & 0xff; }
   int64_t Int(int c) const { return sqlite3_column_int64(stmt_, c); }
   bool IsNull(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
   std::string Text(int c) const {
@@ -159,6 +163,7 @@ class Stmt {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  int last_rc_ = SQLITE_OK;
 };
 
 // Reads a row selected with RecordColumns(). A value of the wrong type (a
@@ -189,7 +194,10 @@ Result<std::vector<oplog::Record>> ReadRecords(Stmt& s, const char* what, sqlite
 // Sets up a newly opened connection: pragmas, and the schema unless it is there.
 int Prepare(sqlite3* db, bool wal) {
   sqlite3_busy_timeout(db, 30000);
-  int rc = sqlite3_exec(db, "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
+  // A large transaction grows the write-ahead log to its size; once that is
+  // checkpointed the file is cut back, not kept (a full disk needs the room).
+  int rc = sqlite3_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=8388608",
+                        nullptr, nullptr, nullptr);
   int version = -1;
   sqlite3_stmt* stmt = nullptr;
   if (rc == SQLITE_OK) {
@@ -390,6 +398,7 @@ Status Index::InsertRows(int64_t txn_seq, std::span<const oplog::Record> records
       insert.BindCell(static_cast<int>(i + 1), columns[i].get(r), columns[i].cell);
     }
     Status st = insert.Run("store a record");
+    if (!st.ok() && insert.last_rc() != SQLITE_CONSTRAINT) return st;  // a full disk, say
     if (!st.ok()) {
       return Status::Corruption("the log holds node " + r.node_id + " version " +
                                 std::to_string(r.version) + " twice (transaction " +

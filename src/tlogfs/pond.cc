@@ -41,15 +41,18 @@ struct Pond::Txn {
   // The bytes of `versions` and `dirs`, counted as in WriteDataFiles.
   uint64_t pending_bytes = 0;
   // A transaction larger than kFlushBytes writes its changes out as it goes
-  // (FlushVersions): their data files are added by the commit, and their rows
+  // (FlushChanges): their data files are added by the commit, and their rows
   // wait in the index's open SQLite transaction (Index::BeginApply), where this
   // process reads them as of this transaction's number. A directory changed
   // again after a flush gets another version in the same transaction.
-  std::vector<delta::Action> flushed_adds;
+  std::vector<delta::Action> written;  // the data files written so far
   int64_t flushed_records = 0;
   std::unique_ptr<FileLock> index_lock;  // held while the index is staging rows
   bool staging = false;
   bool cannot_stage = false;  // the index lock was busy: everything stays in memory
+  // Set before the Delta commit is tried: from then on a data file written
+  // out may be named by a commit that landed, whatever the reply said.
+  bool commit_tried = false;
 };
 
 namespace {
@@ -591,7 +594,7 @@ Status Pond::WriteFile(const NodeId& node, const NodeId& part, EntryType type,
     first_part = versions.front().part_id;
   }
   AddVersion(node, first_part, latest + 1, type, content, meta);
-  return FlushVersions();
+  return FlushChanges();
 }
 
 Status Pond::WriteNewFile(const NodeId& node, const NodeId& part, EntryType type,
@@ -599,7 +602,7 @@ Status Pond::WriteNewFile(const NodeId& node, const NodeId& part, EntryType type
   if (!txn_) return Status::InvalidArgument("no transaction is open");
   if (txn_->by_node.count(node)) return Status::Internal("node " + node + " is not new");
   AddVersion(node, part, 1, type, content, meta);
-  return FlushVersions();
+  return FlushChanges();
 }
 
 void Pond::AddVersion(const NodeId& node, const NodeId& part, int64_t version, EntryType type,
@@ -624,7 +627,7 @@ void Pond::AddVersion(const NodeId& node, const NodeId& part, int64_t version, E
   GlobalCounters().file_writes++;
 }
 
-Status Pond::FlushVersions() {
+Status Pond::FlushChanges() {
   if (txn_->pending_bytes < kFlushBytes || txn_->cannot_stage) return Status::OK();
   if (!txn_->staging) {
     if (!index_->in_memory()) {
@@ -646,15 +649,19 @@ Status Pond::FlushVersions() {
   PhaseTimer timer("write: flush");
   ASSIGN_OR_RETURN(std::vector<oplog::Record> records, PendingRecords());
   std::stable_sort(records.begin(), records.end(), ByPartition);
-  ASSIGN_OR_RETURN(std::vector<delta::Action> adds, WriteDataFiles(records));
+  RETURN_IF_ERROR(WriteDataFiles(records, &txn_->written));
   RETURN_IF_ERROR(index_->AddRecords(records));
-  for (auto& add : adds) txn_->flushed_adds.push_back(std::move(add));
   txn_->flushed_records += static_cast<int64_t>(records.size());
   return Status::OK();
 }
 
 void Pond::EndTxn() {
   if (txn_ && txn_->staging) index_->CancelApply();
+  if (txn_ && !txn_->commit_tried) {
+    // No commit names the files written out: a failed command leaves nothing
+    // (a crash leaves them to gc).
+    for (const delta::Action& add : txn_->written) (void)store_->Delete(add.add.path);
+  }
   txn_.reset();
   writer_lock_.reset();
 }
@@ -816,7 +823,8 @@ Status Pond::PublishDataFile(const std::string& part_id, const std::string& host
   return Status::OK();
 }
 
-Result<std::vector<delta::Action>> Pond::WriteDataFiles(const std::vector<oplog::Record>& records) {
+Status Pond::WriteDataFiles(const std::vector<oplog::Record>& records,
+                            std::vector<delta::Action>* adds) {
   // Records are grouped by partition: [begin, end) of each.
   std::vector<std::pair<size_t, size_t>> groups;
   for (size_t begin = 0; begin < records.size();) {
@@ -836,7 +844,6 @@ Result<std::vector<delta::Action>> Pond::WriteDataFiles(const std::vector<oplog:
       st = tmp.status();
     }
   }
-  std::vector<delta::Action> adds;
   {
     // DuckDB holds what one call writes: calls of at most kDataFileBatchBytes.
     PhaseTimer timer("commit: data files: parquet");
@@ -865,11 +872,10 @@ Result<std::vector<delta::Action>> Pond::WriteDataFiles(const std::vector<oplog:
     delta::AddFile add;
     st = PublishDataFile(records[begin].part_id, tmps[g], end - begin, &add);
     host_files_.Discard(tmps[g]);
-    adds.push_back(delta::Action::Of(add));
+    if (st.ok()) adds->push_back(delta::Action::Of(add));
   }
   for (const std::string& tmp : tmps) host_files_.Discard(tmp);
-  RETURN_IF_ERROR(st);
-  return adds;
+  return st;
 }
 
 void Pond::ApplyCommitToIndex(const TxnRow& row, const std::vector<oplog::Record>& records,
@@ -901,16 +907,17 @@ Result<int64_t> Pond::Commit() {
   if (!txn_) return Status::InvalidArgument("no transaction is open");
   auto result = [&]() -> Result<int64_t> {
     ASSIGN_OR_RETURN(std::vector<oplog::Record> records, PendingRecords());
-    if (records.empty() && txn_->flushed_adds.empty()) return state_.last_txn;
+    if (records.empty() && txn_->written.empty()) return state_.last_txn;
     PhaseTimer timer("commit");
     // One data file per partition: the records grouped by partition in
     // place (each node's versions keep their order).
     std::stable_sort(records.begin(), records.end(), ByPartition);
     std::optional<PhaseTimer> phase("commit: data files");
-    ASSIGN_OR_RETURN(std::vector<delta::Action> adds, WriteDataFiles(records));
-    adds.insert(adds.begin(), std::make_move_iterator(txn_->flushed_adds.begin()),
-                std::make_move_iterator(txn_->flushed_adds.end()));
+    RETURN_IF_ERROR(WriteDataFiles(records, &txn_->written));
+    std::vector<delta::Action> adds = std::move(txn_->written);
+    txn_->written.clear();
     phase.emplace("commit: delta log");
+    txn_->commit_tried = true;
     ASSIGN_OR_RETURN(int64_t version,
                      table_->Commit(state_.delta_version, std::move(adds),
                                     delta::CommitOptions{
@@ -942,7 +949,7 @@ Result<int64_t> Pond::Commit() {
 const std::string& Pond::TxnCommand() const { return txn_->info.command; }
 
 bool Pond::TxnHasWrites() const {
-  return !txn_->versions.empty() || !txn_->dir_order.empty() || !txn_->flushed_adds.empty();
+  return !txn_->versions.empty() || !txn_->dir_order.empty() || !txn_->written.empty();
 }
 
 void Pond::Abort() { EndTxn(); }

@@ -198,15 +198,17 @@ class Pond final : public tinyfs::Persistence {
   Status PublishDataFile(const std::string& part_id, const std::string& host_path, size_t rows,
                          delta::AddFile* add);
   // One data file per partition of `records` (grouped by partition), written
-  // together; their add actions.
-  Result<std::vector<delta::Action>> WriteDataFiles(const std::vector<oplog::Record>& records);
+  // together; the add action of each file published is appended to `adds`,
+  // also when a later one fails.
+  Status WriteDataFiles(const std::vector<oplog::Record>& records,
+                        std::vector<delta::Action>* adds);
   Result<int64_t> LatestVersionNumber(const tinyfs::NodeId& node);
   // The transaction the index is read as of: the read view, or the open
   // transaction's own once some of its changes are written out (staged).
   int64_t TxnView() const;
   // Writes the transaction's changes out (data files, and rows staged in the
   // index) once they hold kFlushBytes or more.
-  Status FlushVersions();
+  Status FlushChanges();
   // Ends the open transaction (committed or not): the index's staged rows are
   // rolled back unless the commit applied them, and the locks are released.
   void EndTxn();

@@ -446,13 +446,24 @@ TEST_F(PondTest, ALargeTransactionIsWrittenOutAsItGoesAndReadsItsOwnWrites) {
 // takes its number and commits.
 TEST_F(PondTest, AnAbortedLargeTransactionLeavesTheIndexAsItWas) {
   ASSERT_OK(Pond::Init(Dir(), "pond init").status());
+  auto data_files = [&] {
+    int n = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(Dir() + "/data")) {
+      n += e.path().extension() == ".parquet" && e.path().string().find("_delta_log") ==
+                                                     std::string::npos;
+    }
+    return n;
+  };
+  const int files_at_init = data_files();
   {
     auto pond = Open();
     FS fs(*pond);
     ASSERT_OK(pond->Begin("aborted"));
     ASSERT_OK(fs.Mkdir("/gone", false).status());
     WriteMany(fs, "/gone", 3000, 'g');
+    EXPECT_GT(data_files(), files_at_init);  // written out
     pond->Abort();
+    EXPECT_EQ(data_files(), files_at_init);  // and removed: no commit names them
     EXPECT_TRUE(fs.Resolve("/gone").status().IsNotFound());
     ASSERT_OK_AND_ASSIGN(auto rows, pond->index().Records("", INT64_MIN, INT64_MAX, kLatest, 10));
     EXPECT_EQ(rows.size(), 1u);  // init's root
