@@ -260,6 +260,12 @@ class LocalWriteStream : public WriteStream {
       finished = true;
       cv.notify_all();
     }
+    // The disk finishes the writes started above while the reader hashes the
+    // last pieces: Commit's fsync then has nothing left to wait for. A
+    // failure is reported here (the kernel reports it once).
+    if (st.ok() && size_ > start && ::fdatasync(fd_) != 0) {
+      st = SysError("sync", key_, errno);
+    }
     reader.join();
     RETURN_IF_ERROR(st);
     RETURN_IF_ERROR(seen);

@@ -37,7 +37,8 @@ class BlobContentWriter final : public tinyfs::ContentWriter {
   Status AppendFile(int fd, const std::function<void(uint64_t)>& on_bytes) override {
     if (!blob_) return ContentWriter::AppendFile(fd, on_bytes);
     ASSIGN_OR_RETURN(uint64_t n, blob_->AppendFile(fd, [&](std::string_view bytes) {
-      hash_.Update(bytes);  // the caller's thread waits meanwhile: one updater at a time
+      // The store's reader thread, while the caller's waits: one updater at a time.
+      hash_.UpdateHere(bytes);
       on_bytes(bytes.size());
       return Status::OK();
     }));

@@ -48,6 +48,7 @@ struct AsyncSha256::Impl {
   std::condition_variable changed;
   std::deque<std::string> pending;  // guarded by mu
   bool done = false;                // guarded by mu
+  bool busy = false;                // guarded by mu: the worker is hashing a chunk
   uint64_t inline_bytes = 0;        // hashed on the caller's thread, before the worker
   std::thread worker;               // started once the content outgrows kInlineHashBytes
 
@@ -58,10 +59,13 @@ struct AsyncSha256::Impl {
       if (pending.empty()) return;  // done, and nothing left
       std::string chunk = std::move(pending.front());
       pending.pop_front();
+      busy = true;
       changed.notify_all();
       lock.unlock();
       hash.Update(chunk);
       lock.lock();
+      busy = false;
+      changed.notify_all();
     }
   }
 };
@@ -93,6 +97,12 @@ void AsyncSha256::Update(std::string_view chunk) {
   impl_->changed.wait(lock, [&] { return impl_->pending.size() < impl_->max_pending; });
   impl_->pending.emplace_back(chunk);
   impl_->changed.notify_all();
+}
+
+void AsyncSha256::UpdateHere(std::string_view chunk) {
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  impl_->changed.wait(lock, [&] { return impl_->pending.empty() && !impl_->busy; });
+  impl_->hash.Update(chunk);
 }
 
 std::string AsyncSha256::FinishHex() {

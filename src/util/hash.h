@@ -33,7 +33,8 @@ class Sha256 {
 // with reading and writing it. Holds at most `max_pending` chunks (bounded
 // memory); Update() blocks while the worker is that far behind.
 //
-// Thread safety: Update and FinishHex are called from one thread.
+// Thread safety: Update, UpdateHere and FinishHex are called from one
+// thread at a time.
 class AsyncSha256 {
  public:
   explicit AsyncSha256(size_t max_pending = 4);
@@ -42,6 +43,9 @@ class AsyncSha256 {
   AsyncSha256& operator=(const AsyncSha256&) = delete;
 
   void Update(std::string_view chunk);
+  // Hashes `chunk` on the caller's thread once every earlier chunk is hashed:
+  // no copy, for a caller that is a worker thread already.
+  void UpdateHere(std::string_view chunk);
 
   // Content up to this size is hashed on the caller's thread: no thread is
   // started for it.

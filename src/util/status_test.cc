@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "util/hash.h"
 #include "util/id.h"
 #include "util/time.h"
@@ -55,6 +58,26 @@ TEST(HashTest, AsyncMatchesSync) {
   EXPECT_EQ(mixed.FinishHex(), Sha256Hex(big));
   AsyncSha256 empty;
   EXPECT_EQ(empty.FinishHex(), Sha256Hex(""));
+}
+
+// Chunks hashed on another thread with UpdateHere follow those queued with
+// Update, in order, whether or not the worker has caught up.
+TEST(HashTest, UpdateHereContinuesAfterQueuedChunks) {
+  std::string big(AsyncSha256::kInlineHashBytes * 4 + 5, 'y');
+  for (size_t i = 0; i < big.size(); i += 613) big[i] = static_cast<char>(i * 7);
+  for (size_t split : {size_t{1000}, AsyncSha256::kInlineHashBytes * 3}) {
+    AsyncSha256 hash(2);
+    for (size_t off = 0; off < split; off += 65536) {
+      hash.Update(big.substr(off, std::min<size_t>(65536, split - off)));
+    }
+    std::thread other([&] {
+      for (size_t off = split; off < big.size(); off += 100003) {
+        hash.UpdateHere(std::string_view(big).substr(off, 100003));
+      }
+    });
+    other.join();
+    EXPECT_EQ(hash.FinishHex(), Sha256Hex(big)) << split;
+  }
 }
 
 TEST(IdTest, UuidV7IsWellFormedAndIncreasing) {
