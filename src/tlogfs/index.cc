@@ -453,17 +453,23 @@ Result<bool> Index::CanTake(const std::string& table_id, int64_t version) {
   return true;
 }
 
+Status Index::Take(const TxnRow& txn, const std::vector<oplog::Record>& records,
+                   const std::string& table_id, const std::string& commit_sha,
+                   const std::vector<DamagedFile>& damaged) {
+  ASSIGN_OR_RETURN(IndexState state, State());
+  RETURN_IF_ERROR(Insert(txn, records));
+  RETURN_IF_ERROR(InsertDamaged(damaged));
+  return SaveState(
+      {table_id, txn.delta_version, std::max(txn.txn_seq, state.last_txn), commit_sha});
+}
+
 Status Index::Apply(const TxnRow& txn, const std::vector<oplog::Record>& records,
                     const std::string& table_id, const std::string& commit_sha,
                     const std::vector<DamagedFile>& damaged) {
   return InWriteTransaction([&]() -> Status {
     ASSIGN_OR_RETURN(bool take, CanTake(table_id, txn.delta_version));
     if (!take) return Status::OK();
-    ASSIGN_OR_RETURN(IndexState state, State());
-    RETURN_IF_ERROR(Insert(txn, records));
-    RETURN_IF_ERROR(InsertDamaged(damaged));
-    return SaveState(
-        {table_id, txn.delta_version, std::max(txn.txn_seq, state.last_txn), commit_sha});
+    return Take(txn, records, table_id, commit_sha, damaged);
   });
 }
 
@@ -489,16 +495,9 @@ Status Index::AddRecords(std::span<const oplog::Record> records) {
 Status Index::FinishApply(const TxnRow& txn, const std::vector<oplog::Record>& records,
                           const std::string& table_id, const std::string& commit_sha) {
   if (!applying_) return Status::Internal("the index is not taking a transaction");
-  Status st = [&]() -> Status {
-    ASSIGN_OR_RETURN(IndexState state, State());
-    ASSIGN_OR_RETURN(bool take, CanTake(table_id, txn.delta_version));
-    if (!take) return Status::Conflict("the pond's index took version " +
-                                       std::to_string(txn.delta_version) + " twice");
-    RETURN_IF_ERROR(Insert(txn, records));
-    RETURN_IF_ERROR(SaveState(
-        {table_id, txn.delta_version, std::max(txn.txn_seq, state.last_txn), commit_sha}));
-    return Exec("COMMIT");
-  }();
+  // BeginApply checked the state, and SQLite's write lock has kept it since.
+  Status st = Take(txn, records, table_id, commit_sha, {});
+  if (st.ok()) st = Exec("COMMIT");
   if (!st.ok()) (void)Exec("ROLLBACK");
   applying_ = false;
   return st;

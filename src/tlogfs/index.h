@@ -108,14 +108,14 @@ class Index {
   // lock until FinishApply or CancelApply) when the index is at Delta version
   // `after_version` of `table_id`, and fails with Conflict otherwise.
   // AddRecords stores rows of the coming transaction: queries of this
-  // connection as of its txn_seq see them, other connections do not. FinishApply adds the last rows, the txn row and the state, as
-  // Apply, and commits; CancelApply rolls everything back.
+  // connection as of its txn_seq see them, other connections do not.
+  // FinishApply adds the last rows, the txn row and the state, as Apply, and
+  // commits; CancelApply rolls everything back.
   Status BeginApply(const std::string& table_id, int64_t after_version);
   Status AddRecords(std::span<const oplog::Record> records);
   Status FinishApply(const TxnRow& txn, const std::vector<oplog::Record>& records,
                      const std::string& table_id, const std::string& commit_sha);
   void CancelApply();
-  bool applying() const { return applying_; }
 
   // Replaces everything with `txns` (applied in order) and `state`, in one
   // SQLite transaction. When the index already holds `state.table_id` at
@@ -177,6 +177,11 @@ class Index {
   // The checks of Apply against the recorded state: false when `version` is
   // applied already.
   Result<bool> CanTake(const std::string& table_id, int64_t version);
+  // Within an open SQLite transaction, after CanTake: the version's rows, its
+  // txn row, `damaged`, and the new state.
+  Status Take(const TxnRow& txn, const std::vector<oplog::Record>& records,
+              const std::string& table_id, const std::string& commit_sha,
+              const std::vector<DamagedFile>& damaged);
   Status InsertDamaged(const std::vector<DamagedFile>& damaged);
   Status SaveState(const IndexState& state);
   // Runs `body` in BEGIN IMMEDIATE ... COMMIT, rolling back when it fails.
