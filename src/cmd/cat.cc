@@ -7,6 +7,7 @@
 #include "delta/schema.h"
 #include "delta/snapshot.h"
 #include "sql/pond_tables.h"
+#include "util/fd_read.h"
 #include "util/progress.h"
 #include "util/text.h"
 #include "util/time.h"
@@ -132,7 +133,7 @@ Status CatHostDelta(Context& ctx, const Location& loc, const CatOptions& opts) {
 
 // Writes a stream to the output.
 Status Copy(ReadStream& stream, std::ostream& out) {
-  std::string buf(1 << 20, '\0');
+  IoBuffer buf;
   while (true) {
     ASSIGN_OR_RETURN(size_t n, stream.Read(buf.data(), buf.size()));
     if (n == 0) break;

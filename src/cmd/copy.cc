@@ -22,6 +22,7 @@
 #include "storage/temp_files.h"
 #include "tinyfs/path.h"
 #include "util/counters.h"
+#include "util/fd_read.h"
 #include "util/id.h"
 #include "util/progress.h"
 #include "util/text.h"
@@ -412,7 +413,7 @@ Status WriteBytesOut(tinyfs::FS& fs, const tinyfs::Node& node, const std::string
   ASSIGN_OR_RETURN(auto stream, fs.OpenFile(node));
   int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return HostError("write", dest, errno);
-  std::string buf(kChunk, '\0');
+  IoBuffer buf(kChunk);
   Status st;
   while (st.ok()) {
     auto n = stream->Read(buf.data(), buf.size());

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "delta/log_files.h"
+#include "util/fd_read.h"
 #include "util/id.h"
 #include "util/time.h"
 #include "util/warnings.h"
@@ -148,7 +149,7 @@ Status DeltaTable::WriteCheckpoint(const Snapshot& snapshot) {
         if (f) std::fclose(f);
         return Status::IOError("cannot read the checkpoint the engine wrote");
       }
-      std::string buf(1 << 20, '\0');
+      IoBuffer buf;
       size_t n;
       Status append;
       while (append.ok() && (n = std::fread(buf.data(), 1, buf.size(), f)) > 0) {

@@ -14,6 +14,7 @@
 #include "storage/temp_files.h"
 #include "tinyfs/path.h"
 #include "util/counters.h"
+#include "util/fd_read.h"
 #include "util/hash.h"
 #include "util/id.h"
 #include "util/text.h"
@@ -553,7 +554,7 @@ Status StoreSeriesVersion(tinyfs::FS& fs, tlogfs::Pond& pond, const std::string&
   }
   ASSIGN_OR_RETURN(auto writer, pond.NewContent());
   ASSIGN_OR_RETURN(auto in, OpenHostFile(host));
-  std::string buf(1 << 20, '\0');
+  IoBuffer buf;
   while (true) {
     ASSIGN_OR_RETURN(size_t n, in->Read(buf.data(), buf.size()));
     if (n == 0) break;

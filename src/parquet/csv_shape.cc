@@ -7,6 +7,8 @@
 #include <cstring>
 #include <set>
 
+#include "util/fd_read.h"
+
 namespace pond {
 namespace {
 
@@ -40,7 +42,7 @@ Result<CsvShape> CheckCsvShape(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::IOError("cannot read '" + path + "': " + std::strerror(errno));
   CsvShape shape;
-  std::string buf(1 << 20, '\0');
+  IoBuffer buf;
   bool first_chunk = true;
   bool have_delimiter = false;
   // Parser state.

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <mutex>
 
+#include "util/fd_read.h"
 #include "util/hash.h"
 #include "util/id.h"
 
@@ -95,7 +96,7 @@ class CachedStore final : public ObjectStore {
     std::string tmp = path + ".part-" + NewUuidV7();
     {
       std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      std::string buf(1 << 20, '\0');
+      IoBuffer buf;
       while (true) {
         auto n = in->Read(buf.data(), buf.size());
         if (!n.ok()) {

@@ -9,6 +9,7 @@
 #include "oplog/record.h"
 #include "remote/s3_store.h"
 #include "tlogfs/log_reader.h"
+#include "util/fd_read.h"
 #include "util/hash.h"
 #include "util/text.h"
 #include "util/url.h"
@@ -74,7 +75,7 @@ Status CopyObject(ObjectStore& from, ObjectStore& to, const std::string& key,
   std::optional<std::string> sha = oplog::BlobHashOfKey(key);
   std::optional<AsyncSha256> hasher;
   if (sha) hasher.emplace();
-  std::string buf(1 << 20, '\0');
+  IoBuffer buf;
   while (true) {
     ASSIGN_OR_RETURN(size_t n, in->Read(buf.data(), buf.size()));
     if (n == 0) break;
@@ -340,7 +341,7 @@ Result<VerifyReport> Verify(ObjectStore& store, ObjectStore* local,
     if (!deep) continue;
     ASSIGN_OR_RETURN(auto in, store.OpenRead(key));
     Sha256 hasher;
-    std::string buf(1 << 20, '\0');
+    IoBuffer buf;
     while (true) {
       ASSIGN_OR_RETURN(size_t n, in->Read(buf.data(), buf.size()));
       if (n == 0) break;

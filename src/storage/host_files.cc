@@ -1,6 +1,7 @@
 #include "storage/host_files.h"
 
 #include "storage/temp_files.h"
+#include "util/fd_read.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -62,7 +63,7 @@ Result<std::string> HostFiles::Path(const std::string& key) {
   ASSIGN_OR_RETURN(std::string path, ScratchPath("object"));
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return Status::IOError("cannot create " + path + ": " + std::strerror(errno));
-  std::string buf(1 << 20, '\0');
+  IoBuffer buf;
   Status st;
   while (st.ok()) {
     auto got = stream->Read(buf.data(), buf.size());

@@ -8,6 +8,7 @@
 #include "tlogfs/content.h"
 #include "tlogfs/index_sync.h"
 #include "tlogfs/log_reader.h"
+#include "util/fd_read.h"
 #include "util/hash.h"
 
 namespace pond::tlogfs {
@@ -165,7 +166,7 @@ Result<CheckReport> CheckPond(Pond& pond) {
     }
     blobs[r.sha256].push_back(&r);
   }
-  std::string buf(1 << 20, '\0');
+  IoBuffer buf;
   for (const auto& [sha, users] : blobs) {
     ++report.blobs;
     const std::string key = oplog::BlobKey(sha);

@@ -4,6 +4,7 @@
 
 #include "storage/host_files.h"
 #include "util/counters.h"
+#include "util/fd_read.h"
 #include "util/hash.h"
 #include "util/url.h"
 
@@ -42,15 +43,14 @@ Result<std::string> StoredCommitFingerprint(ObjectStore& store, int64_t version)
   const std::string key = delta::CommitKey(version);
   ASSIGN_OR_RETURN(ObjectInfo info, store.Stat(key));
   ASSIGN_OR_RETURN(auto stream, store.OpenRead(key));
-  std::string head(kFingerprintBytes, '\0');
+  IoBuffer head(kFingerprintBytes);
   size_t got = 0;
   while (got < head.size()) {
     ASSIGN_OR_RETURN(size_t n, stream->Read(head.data() + got, head.size() - got));
     if (n == 0) break;
     got += n;
   }
-  head.resize(got);
-  return Fingerprint(head, info.size);
+  return Fingerprint(std::string_view(head.data(), got), info.size);
 }
 
 Result<CommitContent> ReadCommit(ObjectStore& store, int64_t version) {

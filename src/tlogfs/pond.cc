@@ -14,6 +14,7 @@
 #include "tlogfs/index_sync.h"
 #include "tlogfs/log_reader.h"
 #include "util/counters.h"
+#include "util/fd_read.h"
 #include "util/hash.h"
 #include "util/id.h"
 #include "util/time.h"
@@ -451,7 +452,7 @@ Result<std::string> Pond::BlobHostPath(const std::string& sha256, uint64_t size)
     // The whole blob is read once and hashed, so DuckDB never scans damaged bytes.
     ASSIGN_OR_RETURN(auto stream, store_->OpenRead(key));
     auto verified = NewVerifyingStream(std::move(stream), sha256, size, "its blob " + key);
-    std::string buf(1 << 20, '\0');
+    IoBuffer buf;
     while (true) {
       ASSIGN_OR_RETURN(size_t n, verified->Read(buf.data(), buf.size()));
       if (n == 0) break;
@@ -800,7 +801,7 @@ Status Pond::PublishDataFile(const std::string& part_id, const std::string& host
     ASSIGN_OR_RETURN(auto out, store_->OpenWrite(key, /*if_absent=*/true));
     FILE* f = std::fopen(host_path.c_str(), "rb");
     if (!f) return Status::IOError("cannot read back a data file: " + SysMessage(errno));
-    std::string buf(1 << 16, '\0');
+    IoBuffer buf(1 << 16);
     size_t n;
     Status append;
     while (append.ok() && (n = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
