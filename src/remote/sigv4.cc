@@ -1,7 +1,6 @@
 #include "remote/sigv4.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <nettle/hmac.h>
 
 #include <algorithm>
 
@@ -61,11 +60,12 @@ std::string Scope(const std::string& amz_date, const std::string& region,
 }  // namespace
 
 std::string HmacSha256(std::string_view key, std::string_view data, bool raw) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  std::string bytes(reinterpret_cast<const char*>(out), len);
+  hmac_sha256_ctx ctx;
+  hmac_sha256_set_key(&ctx, key.size(), reinterpret_cast<const uint8_t*>(key.data()));
+  hmac_sha256_update(&ctx, data.size(), reinterpret_cast<const uint8_t*>(data.data()));
+  uint8_t out[SHA256_DIGEST_SIZE];
+  hmac_sha256_digest(&ctx, sizeof(out), out);
+  std::string bytes(reinterpret_cast<const char*>(out), sizeof(out));
   return raw ? bytes : HexEncode(bytes);
 }
 
