@@ -78,14 +78,10 @@ int Run(int argc, char** argv) {
                "no progress lines (they are drawn only on a terminal anyway)");
   app.add_option("--as-of", ctx.global.as_of, "read the pond as it was at transaction N")
       ->check(WholeNumberAtLeast(1));
-  for (auto add :
-       {AddApplyCommand,    AddCatCommand,    AddCompleteCommands, AddCopyCommand,
-        AddDescribeCommand, AddExportCommand, AddFsckCommand,      AddGcCommand,
-        AddRemoteCommands,  AddInitCommand,   AddListCommand,      AddListFactoriesCommand,
-        AddLnCommand,       AddLogCommand,    AddMaintainCommand,  AddMkdirCommand,
-        AddMknodCommand,    AddMvCommand,     AddQueryCommand,     AddRmCommand,
-        AddRunCommand,      AddShowCommand}) {
-    add(app, ctx);
+  if (const CommandAdder* named = NamedCommand(argc, argv)) {
+    named->add(app, ctx);
+  } else {
+    for (const CommandAdder& adder : kCommandAdders) adder.add(app, ctx);
   }
   ctx.command_line = "pond";
   for (int i = 1; i < argc; ++i) {
@@ -123,6 +119,32 @@ int Run(int argc, char** argv) {
 }
 
 }  // namespace
+
+const CommandAdder* NamedCommand(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--pond" || arg == "--as-of") {
+      ++i;  // its value
+    } else if (arg.starts_with("--pond=") || arg.starts_with("--as-of=") || arg == "--verbose" ||
+               arg == "--quiet" ||
+               (arg.size() > 1 && arg[0] == '-' &&
+                arg.find_first_not_of("vq", 1) == std::string_view::npos)) {
+      // a global option: the command comes later
+    } else if (arg.starts_with("-")) {
+      return nullptr;
+    } else {
+      for (const CommandAdder& adder : kCommandAdders) {
+        // The completion commands list the others: they need all of them.
+        if (adder.add == AddCompleteCommands) continue;
+        for (std::string_view name : adder.names) {
+          if (!name.empty() && name == arg) return &adder;
+        }
+      }
+      return nullptr;
+    }
+  }
+  return nullptr;
+}
 
 int RunCli(int argc, char** argv) {
   InstallSignalHandlers();
