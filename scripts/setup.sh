@@ -8,7 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
 packages=(build-essential cmake g++ git pkg-config googletest libgtest-dev libgmock-dev
-  libbenchmark-dev libfmt-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev nettle-dev openssl
+  libbenchmark-dev libfmt-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev nettle-dev
   libsqlite3-dev libsimdjson-dev libcurl4-openssl-dev libpugixml-dev libcmark-dev rsync chromium curl nodejs npm)
 missing=()
 for p in "${packages[@]}"; do

@@ -1,4 +1,4 @@
-// SHA-256, one-shot and streaming (Nettle underneath).
+// SHA-256, one-shot and streaming (OpenSSL underneath).
 //
 // Thread safety: a Sha256 object is used by one thread at a time.
 #pragma once
