@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <mutex>
 #include <tuple>
 
 namespace pond::tlogfs {
@@ -192,18 +191,6 @@ Result<std::vector<oplog::Record>> ReadRecords(Stmt& s, const char* what, sqlite
   return out;
 }
 
-// SQLite's defaults preallocate and initialise lookaside slots and 20
-// page-cache pages for every connection: about 25 page faults, most of a
-// millisecond of each short command here. Allocated on demand instead. Set
-// once, before the process's first connection (afterwards it is refused).
-void ConfigureSqlite() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
-    sqlite3_config(SQLITE_CONFIG_PAGECACHE, nullptr, 0, 0);
-  });
-}
-
 // Sets up a newly opened connection: pragmas, and the schema unless it is there.
 int Prepare(sqlite3* db, bool wal) {
   sqlite3_busy_timeout(db, 30000);
@@ -251,7 +238,6 @@ bool IsPermissionProblem(int rc) {
 }  // namespace
 
 Result<std::unique_ptr<Index>> Index::OpenFile(const std::string& path) {
-  ConfigureSqlite();
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   if (ec) {
@@ -281,7 +267,6 @@ Result<std::unique_ptr<Index>> Index::OpenFile(const std::string& path) {
 }
 
 Result<std::unique_ptr<Index>> Index::OpenCopy(const std::string& path) {
-  ConfigureSqlite();
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
     return Status::NotFound("there is no index at " + path);
@@ -312,7 +297,6 @@ Result<std::unique_ptr<Index>> Index::OpenCopy(const std::string& path) {
 }
 
 Result<std::unique_ptr<Index>> Index::OpenInMemory() {
-  ConfigureSqlite();
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   if (rc == SQLITE_OK) rc = Prepare(db, /*wal=*/false);
