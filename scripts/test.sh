@@ -30,10 +30,8 @@ if [ -z "${POND_SKIP_SANITIZE:-}" ]; then
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   # Not under the sanitizers (each runs in the release build above): the
   # browser test checks the site's JavaScript (its C++ runs in the other site
-  # tests); three tests that kill or race dozens of processes check crash
-  # consistency, not memory; and the two longest remote round trips (a full
-  # push, restore and push again, to a folder and to S3) repeat code the other
-  # remote tests run here. Together they cost minutes of the suite's budget.
+  # tests), and the two tests that kill a command at dozens of moments check
+  # crash consistency, not memory, at minutes each.
   (cd build-asan && ctest --output-on-failure -j "$jobs" --timeout 900 \
-    -E 'Site.BuildsAndEveryPageWorksInABrowser|CrashTest.CopyKilledAtAnyMomentIsAllOrNothing|TrustSafety.RacingIndexRebuildsLoseNothingAndReadersWait|Remotes.PushKilledAtAnyMomentIsFinishedByTheNext|Remotes.PushRestoreAndPushAgainSendsOnlyWhatIsNew|S3Remotes.SignedPushRestoreAndRefusals')
+    -E 'Site.BuildsAndEveryPageWorksInABrowser|CrashTest.CopyKilledAtAnyMomentIsAllOrNothing|Remotes.PushKilledAtAnyMomentIsFinishedByTheNext')
 fi
