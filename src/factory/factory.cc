@@ -5,8 +5,23 @@
 namespace pond::factory {
 namespace {
 
-std::map<std::string, std::unique_ptr<Factory>, std::less<>>& Registry() {
-  static std::map<std::string, std::unique_ptr<Factory>, std::less<>> registry;
+// The registrations, newest first; constant-initialized, so it is empty
+// before any registration runs whatever the order of static initialization.
+constinit const FactoryRegistration* registrations = nullptr;
+
+using FactoryMap = std::map<std::string, std::unique_ptr<Factory>, std::less<>>;
+
+// Every registered factory, made on the first call.
+const FactoryMap& Registry() {
+  static const FactoryMap registry = [] {
+    FactoryMap made;
+    for (const FactoryRegistration* r = registrations; r != nullptr; r = r->next) {
+      std::unique_ptr<Factory> factory = r->make();
+      std::string name(factory->name());
+      made[name] = std::move(factory);
+    }
+    return made;
+  }();
   return registry;
 }
 
@@ -58,9 +73,9 @@ Status Factory::Run(RunContext&, const ParsedConfig&, const std::vector<std::str
                                  "; only executable factories can be run");
 }
 
-bool RegisterFactory(std::unique_ptr<Factory> factory) {
-  std::string name(factory->name());
-  Registry()[name] = std::move(factory);
+bool RegisterFactory(FactoryRegistration* registration) {
+  registration->next = registrations;
+  registrations = registration;
   return true;
 }
 

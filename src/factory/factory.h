@@ -89,8 +89,16 @@ class Factory {
                      const std::vector<std::string>& args) const;
 };
 
-// Adds `factory` to the registry (at static initialization).
-bool RegisterFactory(std::unique_ptr<Factory> factory);
+// A factory waiting to be made: one per POND_REGISTER_FACTORY. Registering
+// only links it into a list, without allocating or calling into the factory,
+// so that a command that uses none (`cat`, `list`) pays nothing for them at
+// start-up; the factories are made on the first lookup.
+struct FactoryRegistration {
+  std::unique_ptr<Factory> (*make)();
+  const FactoryRegistration* next;
+};
+// Adds `registration` to the registry (at static initialization).
+bool RegisterFactory(FactoryRegistration* registration);
 // The factory named `name`; InvalidArgument listing the known names otherwise.
 Result<const Factory*> FindFactory(std::string_view name);
 // Every factory, by name.
@@ -103,8 +111,12 @@ Result<std::shared_ptr<const ParsedConfig>> ParseConfig(const Factory& factory,
 
 #define POND_FACTORY_CONCAT_INNER(a, b) a##b
 #define POND_FACTORY_CONCAT(a, b) POND_FACTORY_CONCAT_INNER(a, b)
-#define POND_REGISTER_FACTORY(type)                                                \
-  [[maybe_unused]] static const bool POND_FACTORY_CONCAT(kRegistered_, __LINE__) = \
-      ::pond::factory::RegisterFactory(std::make_unique<type>())
+#define POND_REGISTER_FACTORY(type)                                                           \
+  static constinit ::pond::factory::FactoryRegistration POND_FACTORY_CONCAT(kRegistration_,   \
+                                                                            __LINE__){        \
+      []() -> std::unique_ptr<::pond::factory::Factory> { return std::make_unique<type>(); }, \
+      nullptr};                                                                               \
+  [[maybe_unused]] static const bool POND_FACTORY_CONCAT(kRegistered_, __LINE__) =            \
+      ::pond::factory::RegisterFactory(&POND_FACTORY_CONCAT(kRegistration_, __LINE__))
 
 }  // namespace pond::factory
