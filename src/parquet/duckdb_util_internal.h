@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -128,31 +129,64 @@ inline const char* CellSqlType(CellType type) {
   return "VARCHAR";
 }
 
-// The DuckDB value of one cell; InvalidArgument when it does not fit `type`.
-inline Result<duckdb::Value> CellValue(const Cell& cell, CellType type) {
-  if (std::holds_alternative<std::monostate>(cell)) return duckdb::Value();
+// The DuckDB type of a column of `type` (as CellSqlType names it).
+inline duckdb::LogicalType CellLogicalType(CellType type) {
   switch (type) {
     case CellType::kInt64:
-      if (auto* v = std::get_if<int64_t>(&cell)) return duckdb::Value::BIGINT(*v);
+      return duckdb::LogicalType::BIGINT;
+    case CellType::kDouble:
+      return duckdb::LogicalType::DOUBLE;
+    case CellType::kBool:
+      return duckdb::LogicalType::BOOLEAN;
+    case CellType::kString:
+      return duckdb::LogicalType::VARCHAR;
+    case CellType::kBinary:
+      return duckdb::LogicalType::BLOB;
+    case CellType::kTimestamp:
+      return duckdb::LogicalType::TIMESTAMP_TZ;
+  }
+  return duckdb::LogicalType::VARCHAR;
+}
+
+// Writes `cell` into row `row` of `vector`, a flat vector of
+// CellLogicalType(type); InvalidArgument when it does not fit `type`.
+inline Status SetCell(duckdb::Vector& vector, duckdb::idx_t row, const Cell& cell, CellType type) {
+  if (std::holds_alternative<std::monostate>(cell)) {
+    duckdb::FlatVector::SetNull(vector, row, true);
+    return Status::OK();
+  }
+  switch (type) {
+    case CellType::kInt64:
+      if (auto* v = std::get_if<int64_t>(&cell)) {
+        duckdb::FlatVector::GetData<int64_t>(vector)[row] = *v;
+        return Status::OK();
+      }
       break;
     case CellType::kTimestamp:
       if (auto* v = std::get_if<int64_t>(&cell)) {
-        return duckdb::Value::TIMESTAMPTZ(duckdb::timestamp_tz_t(*v));
+        duckdb::FlatVector::GetData<duckdb::timestamp_tz_t>(vector)[row] =
+            duckdb::timestamp_tz_t(*v);
+        return Status::OK();
       }
       break;
     case CellType::kDouble:
-      if (auto* v = std::get_if<double>(&cell)) return duckdb::Value::DOUBLE(*v);
+      if (auto* v = std::get_if<double>(&cell)) {
+        duckdb::FlatVector::GetData<double>(vector)[row] = *v;
+        return Status::OK();
+      }
       break;
     case CellType::kBool:
-      if (auto* v = std::get_if<bool>(&cell)) return duckdb::Value::BOOLEAN(*v);
+      if (auto* v = std::get_if<bool>(&cell)) {
+        duckdb::FlatVector::GetData<bool>(vector)[row] = *v;
+        return Status::OK();
+      }
       break;
     case CellType::kString:
-      if (auto* v = std::get_if<std::string>(&cell)) return duckdb::Value(*v);
-      break;
     case CellType::kBinary:
       if (auto* v = std::get_if<std::string>(&cell)) {
-        return duckdb::Value::BLOB(reinterpret_cast<duckdb::const_data_ptr_t>(v->data()),
-                                   v->size());
+        duckdb::FlatVector::GetData<duckdb::string_t>(vector)[row] =
+            duckdb::StringVector::AddStringOrBlob(vector, v->data(), v->size());
+        return Status::OK();
       }
       break;
   }
@@ -174,21 +208,35 @@ inline std::string CreateTableSql(const std::string& name, const RowBatch& batch
 // when a row or a cell does not fit the columns.
 // With `extra`, each row ends with one more cell, that value, and the
 // appender stays open for more rows (the caller closes it).
+// The cells go straight into the vectors of a chunk of up to 2,048 rows, which
+// is appended whole: no duckdb::Value (an allocation per string) per cell.
 inline Status AppendRows(duckdb::Appender& appender, const RowBatch& batch,
                          std::optional<int64_t> extra = std::nullopt) {
+  const size_t width = batch.columns.size();
+  duckdb::vector<duckdb::LogicalType> types;
+  for (const RowColumn& column : batch.columns) types.push_back(CellLogicalType(column.type));
+  if (extra) types.push_back(duckdb::LogicalType::BIGINT);
+  duckdb::DataChunk chunk;
+  chunk.Initialize(duckdb::Allocator::DefaultAllocator(), types);
+  duckdb::idx_t filled = 0;
+  auto append = [&] {
+    chunk.SetCardinality(filled);
+    appender.AppendDataChunk(chunk);
+    chunk.Reset();
+    filled = 0;
+  };
   for (const auto& row : batch.rows) {
-    if (row.size() != batch.columns.size()) {
+    if (row.size() != width) {
       return Status::InvalidArgument("a row has " + std::to_string(row.size()) + " cells for " +
-                                     std::to_string(batch.columns.size()) + " columns");
+                                     std::to_string(width) + " columns");
     }
-    appender.BeginRow();
-    for (size_t c = 0; c < row.size(); ++c) {
-      ASSIGN_OR_RETURN(duckdb::Value v, CellValue(row[c], batch.columns[c].type));
-      appender.Append(v);
+    for (size_t c = 0; c < width; ++c) {
+      RETURN_IF_ERROR(SetCell(chunk.data[c], filled, row[c], batch.columns[c].type));
     }
-    if (extra) appender.Append<int64_t>(*extra);
-    appender.EndRow();
+    if (extra) duckdb::FlatVector::GetData<int64_t>(chunk.data[width])[filled] = *extra;
+    if (++filled == STANDARD_VECTOR_SIZE) append();
   }
+  if (filled > 0) append();
   if (!extra) appender.Close();
   return Status::OK();
 }

@@ -68,6 +68,39 @@ TEST(RowsTest, BadCellsAndBadFilesAreErrors) {
   ASSERT_OK(engine->WriteRows(SampleBatch(), dir.path() + "/good.parquet"));
 }
 
+// Rows go to DuckDB in chunks of 2,048: more rows than that, with NULLs,
+// empty and long strings, come back in order and unchanged.
+TEST(RowsTest, ManyRowsCrossChunksUnchanged) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto engine, OpenParquetEngine());
+  RowBatch batch;
+  batch.columns = SampleBatch().columns;
+  constexpr int kRows = 5000;
+  for (int i = 0; i < kRows; ++i) {
+    std::vector<Cell> row = {
+        std::string(static_cast<size_t>(i % 40), static_cast<char>('a' + i % 26)),
+        int64_t{i} * 1000003,
+        i * 0.25,
+        i % 3 == 0,
+        std::string(1, '\0') + std::to_string(i),
+        int64_t{1700000000000000} + i};
+    if (i % 7 == 0) row[static_cast<size_t>(i % 6)] = std::monostate();
+    batch.rows.push_back(std::move(row));
+  }
+  std::string f = dir.path() + "/many.parquet";
+  ASSERT_OK(engine->WriteRows(batch, f));
+  ASSERT_OK_AND_ASSIGN(RowBatch back, engine->ReadRows({f}, batch.columns, false));
+  ASSERT_EQ(back.rows.size(), batch.rows.size());
+  for (size_t i = 0; i < batch.rows.size(); ++i) {
+    ASSERT_EQ(back.rows[i], batch.rows[i]) << "row " << i;
+  }
+  // A row of the wrong width is refused, and no file is left.
+  batch.rows[kRows - 1].pop_back();
+  EXPECT_EQ(engine->WriteRows(batch, dir.path() + "/short.parquet").code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/short.parquet"));
+}
+
 TEST(RowsTest, InspectFindsSchemaRowsAndTimeBounds) {
   testing::TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto engine, OpenParquetEngine());
