@@ -86,13 +86,31 @@ bool ParseInt64(const std::string& text, int64_t* out) {
   return ec == std::errc() && p == end && !text.empty();
 }
 
-// A prepared statement; finalized on destruction.
+// A prepared statement; finalized on destruction, or, when it is one the
+// index keeps (Index::Cached), reset for its next use.
 class Stmt {
  public:
   Stmt(sqlite3* db, const std::string& sql) : db_(db) {
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
   }
-  ~Stmt() { sqlite3_finalize(stmt_); }
+  // Uses `kept`, which stays the caller's; `sql` is prepared afresh when
+  // there is none, or when it is busy (a caller higher up is still stepping it).
+  Stmt(sqlite3* db, sqlite3_stmt* kept, const char* sql) : db_(db) {
+    if (kept != nullptr && !sqlite3_stmt_busy(kept)) {
+      stmt_ = kept;
+      kept_ = true;
+    } else if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) {
+      stmt_ = nullptr;
+    }
+  }
+  ~Stmt() {
+    if (!kept_) {
+      sqlite3_finalize(stmt_);
+    } else {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
@@ -163,6 +181,7 @@ class Stmt {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  bool kept_ = false;
   int last_rc_ = SQLITE_OK;
 };
 
@@ -196,8 +215,8 @@ int Prepare(sqlite3* db, bool wal) {
   sqlite3_busy_timeout(db, 30000);
   // A large transaction grows the write-ahead log to its size; once that is
   // checkpointed the file is cut back, not kept (a full disk needs the room).
-  int rc = sqlite3_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=8388608",
-                        nullptr, nullptr, nullptr);
+  int rc = sqlite3_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=8388608", nullptr,
+                        nullptr, nullptr);
   int version = -1;
   sqlite3_stmt* stmt = nullptr;
   if (rc == SQLITE_OK) {
@@ -241,14 +260,13 @@ Result<std::unique_ptr<Index>> Index::OpenFile(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   if (ec) {
-    return Status::NotSupported("cannot create the index folder for " + path + ": " +
-                                ec.message());
+    return Status::NotSupported("cannot create the index folder for " + path + ": " + ec.message());
   }
   for (int attempt = 0; attempt < 2; ++attempt) {
     sqlite3* db = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, nullptr);
     if (rc == SQLITE_OK && sqlite3_db_readonly(db, "main") == 1) rc = SQLITE_READONLY;
     if (rc == SQLITE_OK) rc = Prepare(db, /*wal=*/true);
     if (rc == SQLITE_OK) return std::unique_ptr<Index>(new Index(db, false));
@@ -273,7 +291,8 @@ Result<std::unique_ptr<Index>> Index::OpenCopy(const std::string& path) {
   }
   ASSIGN_OR_RETURN(auto copy, OpenInMemory());
   sqlite3* src = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &src, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &src, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, nullptr);
   if (rc == SQLITE_OK) {
     sqlite3_busy_timeout(src, 5000);
     sqlite3_backup* backup = sqlite3_backup_init(copy->db_, "main", src, "main");
@@ -309,7 +328,19 @@ Result<std::unique_ptr<Index>> Index::OpenInMemory() {
 
 Index::~Index() {
   CancelApply();
+  for (auto& [sql, stmt] : cached_) sqlite3_finalize(stmt);
   sqlite3_close(db_);
+}
+
+sqlite3_stmt* Index::Cached(const char* sql) {
+  auto it = cached_.find(sql);
+  if (it != cached_.end()) return it->second;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+    return nullptr;
+  }
+  cached_.emplace(sql, stmt);
+  return stmt;
 }
 
 Status Index::Exec(const char* sql) {
@@ -360,7 +391,8 @@ Status Index::SaveState(const IndexState& state) {
   RETURN_IF_ERROR(m.Bind(1, std::string("delta_version"))
                       .Bind(2, std::to_string(state.delta_version))
                       .Run("save its state"));
-  RETURN_IF_ERROR(m.Bind(1, std::string("commit_sha")).Bind(2, state.commit_sha).Run("save its state"));
+  RETURN_IF_ERROR(
+      m.Bind(1, std::string("commit_sha")).Bind(2, state.commit_sha).Run("save its state"));
   return m.Bind(1, std::string("last_txn"))
       .Bind(2, std::to_string(state.last_txn))
       .Run("save its state");
@@ -516,9 +548,9 @@ Status Index::Replace(const IndexState& state, const std::vector<TxnRecords>& tx
     if (current.table_id == state.table_id && current.delta_version >= state.delta_version) {
       return Status::OK();  // another process got further first
     }
-    RETURN_IF_ERROR(Exec(
-        "DELETE FROM meta; DELETE FROM records; DELETE FROM entries; DELETE FROM txns; "
-        "DELETE FROM damaged;"));
+    RETURN_IF_ERROR(
+        Exec("DELETE FROM meta; DELETE FROM records; DELETE FROM entries; DELETE FROM txns; "
+             "DELETE FROM damaged;"));
     for (const TxnRecords& t : txns) RETURN_IF_ERROR(Insert(t.txn, t.records));
     RETURN_IF_ERROR(InsertDamaged(damaged));
     return SaveState(state);
@@ -536,11 +568,20 @@ Status Index::SetCommitSha(int64_t version, const std::string& commit_sha) {
   });
 }
 
+// The statements a lookup of a path runs, kept prepared (Index::Cached).
+constexpr char kLookupSql[] =
+    "SELECT child_id, entry_type FROM entries WHERE dir_id = ? AND name = ? AND "
+    "txn_from <= ? AND (txn_to IS NULL OR txn_to > ?)";
+constexpr char kListSql[] =
+    "SELECT name, child_id, entry_type FROM entries WHERE dir_id = ? AND txn_from <= ? AND "
+    "(txn_to IS NULL OR txn_to > ?) ORDER BY name";
+constexpr char kContentSql[] =
+    "SELECT part_id, sha256, size, content FROM records WHERE node_id = ? AND version = ? "
+    "AND txn_seq <= ?";
+
 Result<std::optional<tinyfs::DirEntry>> Index::Lookup(const std::string& dir,
                                                       const std::string& name, int64_t as_of) {
-  Stmt s(db_,
-         "SELECT child_id, entry_type FROM entries WHERE dir_id = ? AND name = ? AND "
-         "txn_from <= ? AND (txn_to IS NULL OR txn_to > ?)");
+  Stmt s(db_, Cached(kLookupSql), kLookupSql);
   RETURN_IF_ERROR(s.Prepared());
   s.Bind(1, dir).Bind(2, name).Bind(3, as_of).Bind(4, as_of);
   int rc = s.Step();
@@ -551,9 +592,7 @@ Result<std::optional<tinyfs::DirEntry>> Index::Lookup(const std::string& dir,
 }
 
 Result<std::vector<tinyfs::DirEntry>> Index::List(const std::string& dir, int64_t as_of) {
-  Stmt s(db_,
-         "SELECT name, child_id, entry_type FROM entries WHERE dir_id = ? AND txn_from <= ? AND "
-         "(txn_to IS NULL OR txn_to > ?) ORDER BY name");
+  Stmt s(db_, Cached(kListSql), kListSql);
   RETURN_IF_ERROR(s.Prepared());
   s.Bind(1, dir).Bind(2, as_of).Bind(3, as_of);
   std::vector<tinyfs::DirEntry> out;
@@ -576,9 +615,7 @@ Result<std::vector<oplog::Record>> Index::Versions(const std::string& node, int6
 
 Result<std::optional<Index::StoredContent>> Index::Content(const std::string& node, int64_t version,
                                                            int64_t as_of) {
-  Stmt s(db_,
-         "SELECT part_id, sha256, size, content FROM records WHERE node_id = ? AND version = ? "
-         "AND txn_seq <= ?");
+  Stmt s(db_, Cached(kContentSql), kContentSql);
   RETURN_IF_ERROR(s.Prepared());
   s.Bind(1, node).Bind(2, version).Bind(3, as_of);
   int rc = s.Step();

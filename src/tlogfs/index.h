@@ -32,6 +32,7 @@
 #include "util/status.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace pond::tlogfs {
 
@@ -187,8 +188,13 @@ class Index {
   // Runs `body` in BEGIN IMMEDIATE ... COMMIT, rolling back when it fails.
   Status InWriteTransaction(const std::function<Status()>& body);
 
+  // The prepared statement for `sql`, kept for the next call (a copy looks
+  // up every name it writes); nullptr when it cannot be prepared.
+  sqlite3_stmt* Cached(const char* sql);
+
   sqlite3* db_;
   bool in_memory_;
+  std::map<const char*, sqlite3_stmt*> cached_;  // by the address of a literal
   bool applying_ = false;  // between BeginApply and FinishApply or CancelApply
 };
 
