@@ -111,25 +111,7 @@ inline Status ForEachRow(
   return Status::OK();
 }
 
-inline const char* CellSqlType(CellType type) {
-  switch (type) {
-    case CellType::kInt64:
-      return "BIGINT";
-    case CellType::kDouble:
-      return "DOUBLE";
-    case CellType::kBool:
-      return "BOOLEAN";
-    case CellType::kString:
-      return "VARCHAR";
-    case CellType::kBinary:
-      return "BLOB";
-    case CellType::kTimestamp:
-      return "TIMESTAMPTZ";
-  }
-  return "VARCHAR";
-}
-
-// The DuckDB type of a column of `type` (as CellSqlType names it).
+// The DuckDB type of a column of `type`.
 inline duckdb::LogicalType CellLogicalType(CellType type) {
   switch (type) {
     case CellType::kInt64:
@@ -199,7 +181,7 @@ inline std::string CreateTableSql(const std::string& name, const RowBatch& batch
                     SqlIdentifier(name) + " (";
   for (size_t c = 0; c < batch.columns.size(); ++c) {
     sql += (c ? ", " : "") + SqlIdentifier(batch.columns[c].name) + " " +
-           CellSqlType(batch.columns[c].type);
+           CellLogicalType(batch.columns[c].type).ToString();
   }
   return sql + ")";
 }
