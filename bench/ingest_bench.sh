@@ -37,21 +37,24 @@ peak() { awk -F: '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$1"; }
 fmt() { python3 -c "print(f'{$1:.2f}')"; }
 goal() { python3 -c "print(f'{64 + $1 * 0.5 / 1024:.0f}')"; }
 
+# Each timed run starts from a quiet disk (`sync` in its preparation): the
+# trees were just written, and a run that starts while the kernel writes them
+# back pays for that in its own flushes (pond's fsyncs wait on the journal).
 # pond_case NAME TREE: median of 3 seconds, then peak RSS MiB of one more run.
 pond_case() {
   hyperfine -N --runs 3 --export-json "$work/$1.pond.json" \
-    --prepare "sh -c 'rm -rf $work/p && $pond --pond $work/p init'" \
+    --prepare "sh -c 'rm -rf $work/p && $pond --pond $work/p init && sync'" \
     "$pond --pond $work/p copy -r $2 /tree" >/dev/null 2>&1
-  rm -rf "$work/p" && "$pond" --pond "$work/p" init
+  rm -rf "$work/p" && "$pond" --pond "$work/p" init && sync
   /usr/bin/time -v "$pond" --pond "$work/p" copy -r "$2" /tree 2> "$work/$1.pond.time"
   echo "$(median "$work/$1.pond.json") $(peak "$work/$1.pond.time")"
 }
 # git_case NAME TREE: the same for git (the tree copied into a fresh work tree first).
 git_case() {
   hyperfine --runs 3 --export-json "$work/$1.git.json" \
-    --prepare "rm -rf $work/g && mkdir -p $work/g && git -C $work/g init -q && cp -r $2 $work/g/tree" \
+    --prepare "sh -c 'rm -rf $work/g && mkdir -p $work/g && git -C $work/g init -q && cp -r $2 $work/g/tree && sync'" \
     "git -C $work/g add -A && git -C $work/g commit -q -m ingest" >/dev/null 2>&1
-  rm -rf "$work/g" && mkdir -p "$work/g" && git -C "$work/g" init -q && cp -r "$2" "$work/g/tree"
+  rm -rf "$work/g" && mkdir -p "$work/g" && git -C "$work/g" init -q && cp -r "$2" "$work/g/tree" && sync
   ( cd "$work/g" && /usr/bin/time -v sh -c "git add -A && git commit -q -m ingest" 2> "$work/$1.git.time" )
   echo "$(median "$work/$1.git.json") $(peak "$work/$1.git.time")"
 }
