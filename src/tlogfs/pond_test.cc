@@ -5,10 +5,12 @@
 #include <filesystem>
 
 #include "delta/log_files.h"
+#include "oplog/record.h"
 #include "storage/fault_store.h"
-#include "tlogfs/check.h"
 #include "test_util.h"
 #include "tinyfs/fs.h"
+#include "tlogfs/check.h"
+#include "tlogfs/index.h"
 #include "util/counters.h"
 
 namespace pond::tlogfs {
@@ -251,7 +253,8 @@ TEST_F(PondTest, APondRunsOnAStoreThatIsNotOnTheHost) {
   auto open = [&]() {
     return Pond::OpenOn(std::make_unique<Borrowed>(base), dir_.path() + "/local");
   };
-  ASSERT_OK(Pond::InitOn(std::make_unique<Borrowed>(base), dir_.path() + "/local", "init").status());
+  ASSERT_OK(
+      Pond::InitOn(std::make_unique<Borrowed>(base), dir_.path() + "/local", "init").status());
   {
     ASSERT_OK_AND_ASSIGN(auto pond, open());
     Txn(*pond, [](FS& fs) { ASSERT_OK(WriteSome(fs, 1)); });
@@ -273,8 +276,8 @@ TEST_F(PondTest, ACrashAtAnyWriteIsAllOrNothing) {
     SCOPED_TRACE(n);
     testing::TempDir local;
     auto base = NewMemoryStore();
-    ASSERT_OK(Pond::InitOn(std::make_unique<FaultInjectingStore>(*base), local.path(), "init")
-                  .status());
+    ASSERT_OK(
+        Pond::InitOn(std::make_unique<FaultInjectingStore>(*base), local.path(), "init").status());
     auto faulty = std::make_unique<FaultInjectingStore>(*base);
     FaultInjectingStore* fault = faulty.get();
     ASSERT_OK_AND_ASSIGN(auto pond, Pond::OpenOn(std::move(faulty), local.path()));
@@ -287,8 +290,8 @@ TEST_F(PondTest, ACrashAtAnyWriteIsAllOrNothing) {
     pond.reset();
     // Reopen on the base store, as after a restart, with the cache gone.
     std::filesystem::remove_all(local.path() + "/cache");
-    ASSERT_OK_AND_ASSIGN(auto after, Pond::OpenOn(std::make_unique<FaultInjectingStore>(*base),
-                                                  local.path()));
+    ASSERT_OK_AND_ASSIGN(auto after,
+                         Pond::OpenOn(std::make_unique<FaultInjectingStore>(*base), local.path()));
     ASSERT_OK_AND_ASSIGN(auto report, CheckPond(*after));
     EXPECT_TRUE(report.problems.empty()) << report.problems.front();
     if (committed.ok()) {
@@ -345,8 +348,8 @@ TEST_F(PondTest, ACommitThatTookEffectIsReportedAsSuccess) {
   };
   auto base = NewMemoryStore();
   testing::TempDir local;
-  ASSERT_OK(Pond::InitOn(std::make_unique<FaultInjectingStore>(*base), local.path(), "init")
-                .status());
+  ASSERT_OK(
+      Pond::InitOn(std::make_unique<FaultInjectingStore>(*base), local.path(), "init").status());
   auto lying = std::make_unique<Lying>(*base);
   Lying* raw = lying.get();
   ASSERT_OK_AND_ASSIGN(auto pond, Pond::OpenOn(std::move(lying), local.path()));
@@ -449,8 +452,8 @@ TEST_F(PondTest, AnAbortedLargeTransactionLeavesTheIndexAsItWas) {
   auto data_files = [&] {
     int n = 0;
     for (const auto& e : std::filesystem::recursive_directory_iterator(Dir() + "/data")) {
-      n += e.path().extension() == ".parquet" && e.path().string().find("_delta_log") ==
-                                                     std::string::npos;
+      n += e.path().extension() == ".parquet" &&
+           e.path().string().find("_delta_log") == std::string::npos;
     }
     return n;
   };
@@ -486,6 +489,100 @@ TEST_F(PondTest, AnAbortedLargeTransactionLeavesTheIndexAsItWas) {
   EXPECT_EQ(rows.size(), 3u);  // init's root; then the root's second version and /kept
   ASSERT_OK_AND_ASSIGN(auto report, CheckPond(*pond));
   EXPECT_TRUE(report.problems.empty()) << report.problems.front();
+}
+
+// The index keeps the statements a lookup runs prepared between calls: each
+// call must still see its own arguments, its own view, and every change
+// committed since the last one; and a kept statement must not stop the file
+// from closing cleanly.
+oplog::Record DirVersion(int64_t version, int64_t txn_seq,
+                         const std::vector<oplog::DirChange>& changes) {
+  oplog::Record r;
+  r.part_id = tinyfs::kRootId;
+  r.node_id = tinyfs::kRootId;
+  r.version = version;
+  r.entry_type = "directory";
+  r.timestamp = txn_seq;
+  r.content = oplog::EncodeDirChanges(changes);
+  r.size = static_cast<int64_t>(r.content->size());
+  r.txn_seq = txn_seq;
+  return r;
+}
+
+oplog::Record FileVersion(const std::string& node, const std::string& bytes, int64_t txn_seq) {
+  oplog::Record r;
+  r.part_id = tinyfs::kRootId;
+  r.node_id = node;
+  r.version = 1;
+  r.entry_type = "file:data";
+  r.timestamp = txn_seq;
+  r.content = bytes;
+  r.size = static_cast<int64_t>(bytes.size());
+  r.txn_seq = txn_seq;
+  return r;
+}
+
+TEST(IndexTest, KeptLookupStatementsSeeEachCallsViewAndEveryChange) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/index.sqlite";
+  using Op = oplog::DirChange::Op;
+  {
+    ASSERT_OK_AND_ASSIGN(auto index, Index::OpenFile(path));
+    IndexState state{"table", 0, 1, ""};
+    ASSERT_OK(index->Replace(
+        state,
+        {{TxnRow{1, 0, 1, "one", 2},
+          {DirVersion(1, 1, {{Op::kAdd, "a", "n1", "file:data"}}), FileVersion("n1", "one", 1)}}},
+        {}));
+    for (int round = 0; round < 3; ++round) {
+      ASSERT_OK_AND_ASSIGN(auto a, index->Lookup(tinyfs::kRootId, "a", kLatest));
+      ASSERT_TRUE(a.has_value());
+      EXPECT_EQ(a->child, "n1");
+      ASSERT_OK_AND_ASSIGN(auto none, index->Lookup(tinyfs::kRootId, "b", kLatest));
+      EXPECT_FALSE(none.has_value());
+    }
+    // Transaction 2 renames a to b and adds n2 as c.
+    ASSERT_OK(index->Apply(TxnRow{2, 1, 2, "two", 2},
+                           {DirVersion(2, 2,
+                                       {{Op::kRemove, "a", "", ""},
+                                        {Op::kAdd, "b", "n1", "file:data"},
+                                        {Op::kAdd, "c", "n2", "file:data"}}),
+                            FileVersion("n2", "two", 2)},
+                           "table", ""));
+    for (int round = 0; round < 3; ++round) {
+      ASSERT_OK_AND_ASSIGN(auto old_a, index->Lookup(tinyfs::kRootId, "a", 1));
+      ASSERT_TRUE(old_a.has_value());
+      ASSERT_OK_AND_ASSIGN(auto new_a, index->Lookup(tinyfs::kRootId, "a", kLatest));
+      EXPECT_FALSE(new_a.has_value());
+      ASSERT_OK_AND_ASSIGN(auto b, index->Lookup(tinyfs::kRootId, "b", kLatest));
+      ASSERT_TRUE(b.has_value());
+      EXPECT_EQ(b->child, "n1");
+      ASSERT_OK_AND_ASSIGN(auto then, index->List(tinyfs::kRootId, 1));
+      ASSERT_EQ(then.size(), 1u);
+      EXPECT_EQ(then[0].name, "a");
+      ASSERT_OK_AND_ASSIGN(auto now, index->List(tinyfs::kRootId, kLatest));
+      ASSERT_EQ(now.size(), 2u);
+      EXPECT_EQ(now[0].name, "b");
+      EXPECT_EQ(now[1].name, "c");
+      ASSERT_OK_AND_ASSIGN(auto one, index->Content("n1", 1, kLatest));
+      ASSERT_TRUE(one.has_value());
+      EXPECT_EQ(one->inline_bytes, std::optional<std::string>("one"));
+      ASSERT_OK_AND_ASSIGN(auto two_then, index->Content("n2", 1, 1));
+      EXPECT_FALSE(two_then.has_value());
+      ASSERT_OK_AND_ASSIGN(auto two, index->Content("n2", 1, kLatest));
+      ASSERT_TRUE(two.has_value());
+      EXPECT_EQ(two->inline_bytes, std::optional<std::string>("two"));
+    }
+  }
+  // Closed with its kept statements: the file holds everything, and no
+  // write-ahead log is left beside it.
+  EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
+  ASSERT_OK_AND_ASSIGN(auto again, Index::OpenFile(path));
+  ASSERT_OK_AND_ASSIGN(IndexState state, again->State());
+  EXPECT_EQ(state.delta_version, 1);
+  ASSERT_OK_AND_ASSIGN(auto c, again->Lookup(tinyfs::kRootId, "c", kLatest));
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->child, "n2");
 }
 
 }  // namespace
