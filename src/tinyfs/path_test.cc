@@ -18,6 +18,17 @@ TEST(NameTest, AcceptsOrdinaryNames) {
   EXPECT_OK(ValidateName(std::string(255, 'x')));
 }
 
+TEST(NameTest, RejectsBytesThatAreNotUtf8) {
+  Status s = ValidateName("bad\xff\xfename");
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "'bad\\xff\\xfename' is not a valid name: it is not UTF-8 text");
+  EXPECT_FALSE(ValidateName("caf\xe9").ok());       // Latin-1
+  EXPECT_FALSE(ValidateName("\xed\xa0\x80").ok());  // a UTF-16 surrogate
+  EXPECT_FALSE(ValidateName("\xc0\xaf").ok());      // an overlong '/'
+  EXPECT_OK(ValidateName("caf\xc3\xa9"));           // café
+  EXPECT_OK(ValidateName("\xf0\x9f\x8c\x8a"));      // 🌊
+}
+
 TEST(NameTest, RejectsEmpty) {
   Status s = ValidateName("");
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);

@@ -83,25 +83,25 @@ class TrustSafety : public PondFixture {
 // 10. DuckDB's temporary directory is private: no symlink under the working
 // directory opens the host to SQL.
 TEST_F(TrustSafety, SqlCannotReadTheHostThroughATempDirectorySymlink) {
-  ASSERT_TRUE(Ok(Pond({"copy", "host+series://" + HostParquet("s.parquet", Hourly(kJan1, 3)),
-                       "/s.series"})));
+  ASSERT_TRUE(Ok(
+      Pond({"copy", "host+series://" + HostParquet("s.parquet", Hourly(kJan1, 3)), "/s.series"})));
   fs::create_directories(dir_.path() + "/d");
   fs::create_directory_symlink("/", dir_.path() + "/d/.tmp");
   std::string env = "cd " + ShellQuote(dir_.path() + "/d") + " && POND=" + ShellQuote(pond_);
-  for (const char* sql : {"SELECT content FROM read_text('.tmp/etc/hostname')",
-                          "SELECT * FROM glob('.tmp/*')",
-                          "SELECT * FROM read_csv('.tmp/etc/passwd')"}) {
+  for (const char* sql :
+       {"SELECT content FROM read_text('.tmp/etc/hostname')", "SELECT * FROM glob('.tmp/*')",
+        "SELECT * FROM read_csv('.tmp/etc/passwd')"}) {
     PondRun r = RunPond({"query", sql}, env);
     EXPECT_TRUE(Fails(r, 1, "SQL may only read the pond files the query names")) << sql;
   }
   PondRun r = RunPond({"cat", "/s.series", "--sql", "SELECT * FROM glob('.tmp/*')"}, env);
   EXPECT_TRUE(Fails(r, 1, "SQL may only read")) << r.err;
   // What SQL may reach: the series' one file, and a private temporary folder.
-  auto settings = nlohmann::json::parse(Out(
-      {"query",
-       "SELECT current_setting('allowed_directories') AS dirs, "
-       "current_setting('allowed_paths') AS paths FROM '/s.series' LIMIT 1",
-       "--format", "json"}));
+  auto settings = nlohmann::json::parse(
+      Out({"query",
+           "SELECT current_setting('allowed_directories') AS dirs, "
+           "current_setting('allowed_paths') AS paths FROM '/s.series' LIMIT 1",
+           "--format", "json"}));
   ASSERT_EQ(settings.size(), 1u);
   ASSERT_EQ(settings[0]["dirs"].size(), 1u) << settings;
   std::string temp = settings[0]["dirs"][0];
@@ -134,7 +134,7 @@ TEST_F(TrustSafety, APlantedLockSymlinkIsRefusedAndInitIsCareful) {
 TEST_F(TrustSafety, NamesWithControlCharactersAreRefusedAndNeverPrintedRaw) {
   std::string file = Host("f.txt", "x");
   for (const std::string& bad : {std::string("a\x1b[31mred"), std::string("new\nline"),
-                                std::string("tab\there"), std::string("del\x7f")}) {
+                                 std::string("tab\there"), std::string("del\x7f")}) {
     PondRun r = Pond({"mkdir", "/" + bad});
     EXPECT_TRUE(Fails(r, 1, "control character")) << r.err;
     EXPECT_EQ(r.err.find('\x1b'), std::string::npos);
@@ -154,13 +154,27 @@ TEST_F(TrustSafety, NamesWithControlCharactersAreRefusedAndNeverPrintedRaw) {
                     .ok());
     ASSERT_TRUE((*pond)->Commit().ok());
   }
-  for (const Strings& args : {Strings{"list", "/"}, Strings{"log"}, Strings{"show"},
-                              Strings{"list", "-l", "/"}}) {
+  for (const Strings& args :
+       {Strings{"list", "/"}, Strings{"log"}, Strings{"show"}, Strings{"list", "-l", "/"}}) {
     PondRun r = Pond(args);
     EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << args[0];
     EXPECT_NE(r.out.find("\\x1b"), std::string::npos) << args[0] << ": " << r.out;
   }
   EXPECT_NE(Out({"list", "/"}).find("/old\\x1b[31mname\\nx"), std::string::npos);
+}
+
+// A host name that is not UTF-8 (a Latin-1 file from an old machine) is
+// refused by name, with its bytes escaped, and the copy writes nothing.
+TEST_F(TrustSafety, NamesThatAreNotUtf8AreRefusedByName) {
+  Host("tree/ok.txt", "fine");
+  Host(std::string("tree/caf\xe9.txt"), "latin-1");
+  std::string before = Out({"log"});
+  PondRun r = Pond({"copy", "-r", host_ + "/tree", "/"});
+  EXPECT_TRUE(Fails(r, 1, "'caf\\xe9.txt' is not a valid name: it is not UTF-8 text")) << r.err;
+  EXPECT_EQ(r.err.find('\xe9'), std::string::npos);
+  EXPECT_EQ(Out({"log"}), before);
+  EXPECT_TRUE(Fails(Pond({"mkdir", std::string("/x\xff")}), 1, "not UTF-8"));
+  EXPECT_TRUE(Ok(Pond({"mkdir", "/caf\xc3\xa9"})));
 }
 
 // 13, 14. Many processes racing on a deleted cache: every transaction is kept,
@@ -203,12 +217,13 @@ TEST_F(TrustSafety, RacingIndexRebuildsLoseNothingAndReadersWait) {
 TEST_F(TrustSafety, AReadOnlyPondCanBeRead) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to run a command as another user";
   ASSERT_TRUE(Ok(Pond({"copy", Host("f.txt", "hello\n"), "/f.txt"})));
-  ASSERT_TRUE(Ok(Pond({"copy", "host+series://" + HostParquet("s.parquet", Hourly(kJan1, 3)),
-                       "/s.series"})));
+  ASSERT_TRUE(Ok(
+      Pond({"copy", "host+series://" + HostParquet("s.parquet", Hourly(kJan1, 3)), "/s.series"})));
   fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::group_read |
                                    fs::perms::group_exec | fs::perms::others_read |
                                    fs::perms::others_exec);
-  std::string as_nobody = "POND=" + ShellQuote(pond_) + " setpriv --reuid=65534 --regid=65534 --clear-groups";
+  std::string as_nobody =
+      "POND=" + ShellQuote(pond_) + " setpriv --reuid=65534 --regid=65534 --clear-groups";
   for (bool with_cache : {true, false}) {
     SCOPED_TRACE(with_cache);
     if (!with_cache) fs::remove_all(pond_ + "/cache");
@@ -323,8 +338,8 @@ TEST_F(TrustSafety, ADamagedIndexIsRebuiltNotACrash) {
   for (const char* damage :
        {"UPDATE meta SET value = '' WHERE key = 'delta_version'",
         "UPDATE meta SET value = 'x9' WHERE key = 'last_txn'",
-        "UPDATE meta SET value = 'another-table' WHERE key = 'table_id'",
-        "DELETE FROM meta", "UPDATE records SET version = 'text' WHERE version = 1"}) {
+        "UPDATE meta SET value = 'another-table' WHERE key = 'table_id'", "DELETE FROM meta",
+        "UPDATE records SET version = 'text' WHERE version = 1"}) {
     SCOPED_TRACE(damage);
     ASSERT_TRUE(Ok(Pond({"list"})));  // builds the index
     IndexSql(damage);
@@ -428,9 +443,10 @@ TEST_F(TrustSafety, FsckNamesEveryKindOfDamage) {
   IndexSql("UPDATE records SET content = CAST('SMALL' AS BLOB) WHERE entry_type = 'file:data'");
   PondRun r = Pond({"fsck"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.out.find("problem: blob " + blobs[0] +
-                       " has 10 bytes where 100000 were stored (content of '/d/big.bin' version 1)"),
-            std::string::npos)
+  EXPECT_NE(
+      r.out.find("problem: blob " + blobs[0] +
+                 " has 10 bytes where 100000 were stored (content of '/d/big.bin' version 1)"),
+      std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("problem: the pond's index disagrees with the log on 2 node versions"),
             std::string::npos)
@@ -511,13 +527,13 @@ TEST_F(TrustSafety, AMissingBlobNamesThePath) {
 }
 
 TEST_F(TrustSafety, SqlFindsPondPathsWhereDuckDbBindsTables) {
-  ASSERT_TRUE(Ok(Pond({"copy", "host+series://" + HostParquet("a.parquet", Hourly(kJan1, 4)),
-                       "/a.series"})));
-  ASSERT_TRUE(Ok(Pond({"copy", "host+series://" + HostParquet("b.parquet", Hourly(kJan1, 2, 10)),
-                       "/b.series"})));
-  EXPECT_EQ(Out({"query", "SELECT count(*) AS n FROM /* the series */ '/a.series'", "--format",
-                 "csv"}),
-            "n\n4\n");
+  ASSERT_TRUE(Ok(
+      Pond({"copy", "host+series://" + HostParquet("a.parquet", Hourly(kJan1, 4)), "/a.series"})));
+  ASSERT_TRUE(Ok(Pond(
+      {"copy", "host+series://" + HostParquet("b.parquet", Hourly(kJan1, 2, 10)), "/b.series"})));
+  EXPECT_EQ(
+      Out({"query", "SELECT count(*) AS n FROM /* the series */ '/a.series'", "--format", "csv"}),
+      "n\n4\n");
   EXPECT_EQ(Out({"query",
                  "WITH x AS (SELECT * FROM '/a.series') SELECT count(*) AS n FROM x, "
                  "(SELECT * FROM '/b.series') y WHERE x.timestamp = y.timestamp",
