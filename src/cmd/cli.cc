@@ -18,6 +18,7 @@
 #include "storage/temp_files.h"
 #include "util/counters.h"
 #include "util/text.h"
+#include "util/utf8.h"
 #include "util/warnings.h"
 
 namespace pond {
@@ -85,7 +86,8 @@ int Run(int argc, char** argv) {
   }
   ctx.command_line = "pond";
   for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
+    // Recorded in the log's JSON: a host path that is not UTF-8 goes in escaped.
+    std::string arg = EscapeNonUtf8(argv[i]);
     bool plain = !arg.empty() && arg.find_first_of(" \t\n'\"*?[]$") == std::string::npos;
     ctx.command_line += " " + (plain ? arg : "'" + arg + "'");
   }

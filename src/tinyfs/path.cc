@@ -1,38 +1,19 @@
 #include "tinyfs/path.h"
 
-#include <simdjson.h>
-
-#include <cstdio>
-
 #include "util/text.h"
+#include "util/utf8.h"
 
 namespace pond::tinyfs {
 namespace {
 
 constexpr size_t kMaxNameBytes = 255;
 
-// `name` in quotes for an error message, control characters escaped so the
-// message stays one printable line.
-std::string Quoted(std::string_view name) { return "'" + EscapeControl(name) + "'"; }
+// `name` in quotes for an error message, control characters (and the bytes of
+// a name that is not UTF-8) escaped so the message stays one printable line.
+std::string Quoted(std::string_view name) { return "'" + EscapeNonUtf8(EscapeControl(name)) + "'"; }
 
 Status InvalidName(std::string_view name, std::string_view why) {
   return Status::InvalidArgument(Quoted(name) + " is not a valid name: " + std::string(why));
-}
-
-// `name`, which is not UTF-8, quoted with every byte outside ASCII written
-// as \xNN: the bytes as they are could garble the line they are printed on.
-std::string QuotedBytes(std::string_view name) {
-  std::string out;
-  for (unsigned char c : EscapeControl(name)) {
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-      continue;
-    }
-    char hex[5];
-    std::snprintf(hex, sizeof(hex), "\\x%02x", c);
-    out += hex;
-  }
-  return "'" + out + "'";
 }
 
 }  // namespace
@@ -47,10 +28,7 @@ Status ValidateName(std::string_view name) {
   // Names are stored in the log's JSON and shown as text: any byte string
   // that is not UTF-8 (a Latin-1 name from an old host, say) is refused here,
   // by name, rather than failing later inside the commit.
-  if (!simdjson::validate_utf8(name.data(), name.size())) {
-    return Status::InvalidArgument(QuotedBytes(name) +
-                                   " is not a valid name: it is not UTF-8 text");
-  }
+  if (!IsUtf8(name)) return InvalidName(name, "it is not UTF-8 text");
   if (name.size() > kMaxNameBytes) {
     return InvalidName(name, "it is longer than " + std::to_string(kMaxNameBytes) + " bytes");
   }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "util/utf8.h"
+
 namespace pond {
 namespace {
 
@@ -15,6 +17,15 @@ TEST(EscapeControlTest, ControlsAreEscapedAndTextIsKept) {
   EXPECT_TRUE(HasControl("a\x1b"));
   EXPECT_TRUE(HasControl("\x7f"));
   EXPECT_FALSE(HasControl("é ünïcode"));
+}
+
+TEST(Utf8Test, EscapesOnlyTextThatIsNotUtf8) {
+  EXPECT_TRUE(IsUtf8("caf\xc3\xa9 \xf0\x9f\x8c\x8a"));
+  EXPECT_FALSE(IsUtf8("caf\xe9"));
+  EXPECT_EQ(EscapeNonUtf8("caf\xc3\xa9"), "caf\xc3\xa9");  // valid: unchanged
+  EXPECT_EQ(EscapeNonUtf8("caf\xe9.txt"), "caf\\xe9.txt");
+  EXPECT_EQ(EscapeNonUtf8("\xc3\xa9\xff"), "\\xc3\\xa9\\xff");  // one bad byte: all escaped
+  EXPECT_TRUE(IsUtf8(EscapeNonUtf8("\xfe\xff")));
 }
 
 }  // namespace

@@ -175,6 +175,11 @@ TEST_F(TrustSafety, NamesThatAreNotUtf8AreRefusedByName) {
   EXPECT_EQ(Out({"log"}), before);
   EXPECT_TRUE(Fails(Pond({"mkdir", std::string("/x\xff")}), 1, "not UTF-8"));
   EXPECT_TRUE(Ok(Pond({"mkdir", "/caf\xc3\xa9"})));
+  // The host path may be anything: the pond's name is UTF-8, and the command
+  // line the log records has the other bytes escaped.
+  ASSERT_TRUE(Ok(Pond({"copy", host_ + "/tree/caf\xe9.txt", "/latin.txt"})));
+  EXPECT_EQ(Out({"cat", "/latin.txt"}), "latin-1");
+  EXPECT_NE(Out({"log"}).find("caf\\xe9.txt /latin.txt"), std::string::npos) << Out({"log"});
 }
 
 // 13, 14. Many processes racing on a deleted cache: every transaction is kept,
