@@ -13,6 +13,7 @@
 #include "util/hash.h"
 #include "util/text.h"
 #include "util/url.h"
+#include "util/utf8.h"
 
 namespace pond::remote {
 namespace {
@@ -100,6 +101,12 @@ Status CopyObject(ObjectStore& from, ObjectStore& to, const std::string& key,
 }  // namespace
 
 Status CheckRemoteUrl(const std::string& url) {
+  // The URL is kept in the pond's JSON: other bytes go in as %XX.
+  if (!IsUtf8(url)) {
+    return Status::InvalidArgument(
+        "a remote's URL must be UTF-8 text (write other bytes as %XX), not '" +
+        EscapeNonUtf8(EscapeControl(url)) + "'");
+  }
   if (url.rfind("file://", 0) == 0) {
     ASSIGN_OR_RETURN(std::string path, PercentDecode(url.substr(7)));
     if (path.find('\0') != std::string::npos) {

@@ -180,6 +180,10 @@ TEST_F(TrustSafety, NamesThatAreNotUtf8AreRefusedByName) {
   ASSERT_TRUE(Ok(Pond({"copy", host_ + "/tree/caf\xe9.txt", "/latin.txt"})));
   EXPECT_EQ(Out({"cat", "/latin.txt"}), "latin-1");
   EXPECT_NE(Out({"log"}).find("caf\\xe9.txt /latin.txt"), std::string::npos) << Out({"log"});
+  // A remote's URL is kept as text too: raw bytes are refused, %XX works.
+  EXPECT_TRUE(Fails(Pond({"remote", "add", "r", "file://" + host_ + "/bk\xe9"}), 1,
+                    "must be UTF-8 text (write other bytes as %XX)"));
+  EXPECT_TRUE(Ok(Pond({"remote", "add", "r", "file://" + host_ + "/bk%E9"})));
 }
 
 // 13, 14. Many processes racing on a deleted cache: every transaction is kept,
