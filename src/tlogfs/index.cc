@@ -248,6 +248,15 @@ int Prepare(sqlite3* db, bool wal) {
   return rc;
 }
 
+// SQLite's default page cache starts each connection by carving a block for
+// 20 pages and writing a header into every one of them: 20 fresh pages of
+// memory, each a page fault, before the first lookup has read one page. A
+// command reads a handful, so each page is allocated when it is first read.
+void ConfigureSqliteOnce() {
+  static const int once = sqlite3_config(SQLITE_CONFIG_PAGECACHE, nullptr, 0, 0);
+  (void)once;  // SQLITE_MISUSE if SQLite was already in use: the default stays.
+}
+
 bool IsPermissionProblem(int rc) {
   int primary = rc & 0xff;
   return primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM ||
@@ -257,6 +266,7 @@ bool IsPermissionProblem(int rc) {
 }  // namespace
 
 Result<std::unique_ptr<Index>> Index::OpenFile(const std::string& path) {
+  ConfigureSqliteOnce();
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   if (ec) {
@@ -285,6 +295,7 @@ Result<std::unique_ptr<Index>> Index::OpenFile(const std::string& path) {
 }
 
 Result<std::unique_ptr<Index>> Index::OpenCopy(const std::string& path) {
+  ConfigureSqliteOnce();
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
     return Status::NotFound("there is no index at " + path);
@@ -316,6 +327,7 @@ Result<std::unique_ptr<Index>> Index::OpenCopy(const std::string& path) {
 }
 
 Result<std::unique_ptr<Index>> Index::OpenInMemory() {
+  ConfigureSqliteOnce();
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   if (rc == SQLITE_OK) rc = Prepare(db, /*wal=*/false);
