@@ -1,8 +1,6 @@
 #include "tlogfs/check.h"
 
 #include <algorithm>
-#include <map>
-#include <set>
 
 #include "delta/log_files.h"
 #include "tlogfs/content.h"
@@ -34,6 +32,43 @@ std::string Fingerprint(const oplog::Record& r) {
     out += ';';
   }
   return r.part_id + "|" + out;
+}
+
+// The order Index::ScanRecords reads records in.
+int CompareKeys(const oplog::Record& a, const oplog::Record& b) {
+  if (int c = a.node_id.compare(b.node_id); c != 0) return c < 0 ? -1 : 1;
+  return a.version < b.version ? -1 : a.version > b.version ? 1 : 0;
+}
+
+// A version whose bytes are in the log must match its size and hash.
+void CheckInline(Pond& pond, const oplog::Record& r, CheckReport& report) {
+  if (r.entry_type == "directory" || !r.content) return;
+  ++report.inline_versions;
+  if (static_cast<int64_t>(r.content->size()) != r.size || Sha256Hex(*r.content) != r.sha256) {
+    report.problems.push_back(NodeName(pond, r.node_id) + " version " + std::to_string(r.version) +
+                              ": its bytes in the log do not match their SHA-256");
+  }
+}
+
+// What is wrong with the blob `key`, which should hold `size` bytes hashing
+// to `sha`; empty when nothing is. `buf` is scratch space.
+std::string BlobProblem(ObjectStore& store, const std::string& key, const std::string& sha,
+                        uint64_t size, IoBuffer& buf) {
+  auto info = store.Stat(key);
+  if (info.status().IsNotFound()) return "is missing";
+  if (!info.ok()) return "cannot be read: " + info.status().message();
+  if (info->size != size) {
+    return "has " + std::to_string(info->size) + " bytes where " + std::to_string(size) +
+           " were stored";
+  }
+  auto stream = store.OpenRead(key);
+  if (!stream.ok()) return "cannot be read: " + stream.status().message();
+  auto verified = NewVerifyingStream(std::move(*stream), sha, size, "it");
+  while (true) {
+    auto n = verified->Read(buf.data(), buf.size());
+    if (!n.ok()) return "does not match its SHA-256";
+    if (*n == 0) return "";
+  }
 }
 
 void CheckLogFiles(ObjectStore& store, delta::LazyParquetEngine& engine,
@@ -115,7 +150,7 @@ Result<CheckReport> CheckPond(Pond& pond) {
   CheckLogFiles(store, engine, listing, report);
 
   // The truth: an index built afresh from the log, in memory.
-  ASSIGN_OR_RETURN(auto truth, Index::OpenInMemory());
+  ASSIGN_OR_RETURN(auto truth, Index::OpenPrivate());
   ASSIGN_OR_RETURN(LogView view, ReadLogView(store, engine));
   ASSIGN_OR_RETURN(SyncOutcome outcome, SyncIndex(*truth, store, engine, view));
   if (!outcome.health.ok() && report.problems.empty()) {
@@ -124,87 +159,68 @@ Result<CheckReport> CheckPond(Pond& pond) {
   ASSIGN_OR_RETURN(auto damaged, truth->Damaged());
   for (const DamagedFile& f : damaged) {
     std::string dir = pond.PathOf(f.part_id);
-    report.problems.push_back("data file " + f.path + " " + f.reason + " (it holds the entries of " +
+    report.problems.push_back("data file " + f.path + " " + f.reason +
+                              " (it holds the entries of " +
                               (dir.empty() ? "directory " + f.part_id : "'" + dir + "'") +
                               " and the versions of files created in it)");
   }
   {
-    auto snapshot = delta::LoadSnapshot(store, engine, outcome.intact_version >= 0
-                                                           ? std::optional<int64_t>(outcome.intact_version)
-                                                           : std::nullopt);
+    auto snapshot = delta::LoadSnapshot(store, engine,
+                                        outcome.intact_version >= 0
+                                            ? std::optional<int64_t>(outcome.intact_version)
+                                            : std::nullopt);
     if (snapshot.ok()) report.data_files = static_cast<int64_t>(snapshot->files.size());
   }
 
-  // The index agrees with the log.
-  ASSIGN_OR_RETURN(auto expected, truth->AllRecords(kLatest));
-  ASSIGN_OR_RETURN(auto actual, pond.index().AllRecords(kLatest));
-  std::multiset<std::string> want, got;
-  for (const auto& r : expected) want.insert(Fingerprint(r));
-  for (const auto& r : actual) got.insert(Fingerprint(r));
-  if (want != got) {
-    size_t missing = 0, extra = 0;
-    for (const auto& f : want) missing += got.count(f) ? 0 : 1;
-    for (const auto& f : got) extra += want.count(f) ? 0 : 1;
-    size_t differ = std::max(missing, extra);
+  // The index agrees with the log, and each inline content with its hash.
+  // Both indexes are read in (node_id, version) order and merged a record at
+  // a time, so fsck's memory does not grow with the pond.
+  ASSIGN_OR_RETURN(auto want_scan, truth->ScanRecords(kLatest));
+  ASSIGN_OR_RETURN(auto have_scan, pond.index().ScanRecords(kLatest));
+  ASSIGN_OR_RETURN(std::optional<oplog::Record> want, want_scan->Next());
+  ASSIGN_OR_RETURN(std::optional<oplog::Record> have, have_scan->Next());
+  size_t changed = 0, missing = 0, extra = 0;
+  while (want || have) {
+    int order = !want ? 1 : !have ? -1 : CompareKeys(*want, *have);
+    if (order < 0) {
+      ++missing;
+    } else if (order > 0) {
+      ++extra;
+    } else if (Fingerprint(*want) != Fingerprint(*have)) {
+      ++changed;
+    }
+    if (order <= 0) {
+      CheckInline(pond, *want, report);
+      ASSIGN_OR_RETURN(want, want_scan->Next());
+    }
+    if (order >= 0) {
+      ASSIGN_OR_RETURN(have, have_scan->Next());
+    }
+  }
+  if (changed + missing + extra > 0) {
+    size_t differ = changed + std::max(missing, extra);
     report.problems.push_back("the pond's index disagrees with the log on " +
                               std::to_string(differ) + " node versions; delete " + pond.dir() +
                               "/cache to rebuild it");
   }
 
-  // Every content against its size and hash.
-  std::map<std::string, std::vector<const oplog::Record*>> blobs;
-  for (const auto& r : expected) {
-    if (r.entry_type == "directory") continue;
-    if (r.content) {
-      ++report.inline_versions;
-      if (static_cast<int64_t>(r.content->size()) != r.size || Sha256Hex(*r.content) != r.sha256) {
-        report.problems.push_back(NodeName(pond, r.node_id) + " version " +
-                                  std::to_string(r.version) +
-                                  ": its bytes in the log do not match their SHA-256");
-      }
-      continue;
-    }
-    blobs[r.sha256].push_back(&r);
-  }
+  // Every blob against its size and hash.
   IoBuffer buf;
-  for (const auto& [sha, users] : blobs) {
+  RETURN_IF_ERROR(truth->ForEachBlob(kLatest, [&](const std::string& sha, int64_t size) -> Status {
     ++report.blobs;
     const std::string key = oplog::BlobKey(sha);
-    const uint64_t size = static_cast<uint64_t>(users.front()->size);
-    std::string why;
-    auto info = store.Stat(key);
-    if (info.status().IsNotFound()) {
-      why = "is missing";
-    } else if (!info.ok()) {
-      why = "cannot be read: " + info.status().message();
-    } else if (info->size != size) {
-      why = "has " + std::to_string(info->size) + " bytes where " + std::to_string(size) +
-            " were stored";
-    } else {
-      auto stream = store.OpenRead(key);
-      if (!stream.ok()) {
-        why = "cannot be read: " + stream.status().message();
-      } else {
-        auto verified = NewVerifyingStream(std::move(*stream), sha, size, "it");
-        while (true) {
-          auto n = verified->Read(buf.data(), buf.size());
-          if (!n.ok()) {
-            why = "does not match its SHA-256";
-            break;
-          }
-          if (*n == 0) break;
-        }
-      }
-    }
-    if (why.empty()) continue;
+    std::string why = BlobProblem(store, key, sha, static_cast<uint64_t>(size), buf);
+    if (why.empty()) return Status::OK();
+    ASSIGN_OR_RETURN(auto users, truth->BlobUsers(sha, kLatest));
     std::string used_by;
     for (size_t i = 0; i < users.size() && i < 3; ++i) {
-      used_by += (i ? ", " : "") + NodeName(pond, users[i]->node_id) + " version " +
-                 std::to_string(users[i]->version);
+      used_by += (i ? ", " : "") + NodeName(pond, users[i].node_id) + " version " +
+                 std::to_string(users[i].version);
     }
     if (users.size() > 3) used_by += " and " + std::to_string(users.size() - 3) + " more";
     report.problems.push_back("blob " + key + " " + why + " (content of " + used_by + ")");
-  }
+    return Status::OK();
+  }));
   return report;
 }
 

@@ -300,7 +300,7 @@ Result<std::unique_ptr<Index>> Index::OpenCopy(const std::string& path) {
   if (!std::filesystem::is_regular_file(path, ec)) {
     return Status::NotFound("there is no index at " + path);
   }
-  ASSIGN_OR_RETURN(auto copy, OpenInMemory());
+  ASSIGN_OR_RETURN(auto copy, OpenPrivate());
   sqlite3* src = nullptr;
   int rc =
       sqlite3_open_v2(path.c_str(), &src, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, nullptr);
@@ -326,14 +326,18 @@ Result<std::unique_ptr<Index>> Index::OpenCopy(const std::string& path) {
   return copy;
 }
 
-Result<std::unique_ptr<Index>> Index::OpenInMemory() {
+Result<std::unique_ptr<Index>> Index::OpenPrivate() {
   ConfigureSqliteOnce();
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  // "": a temporary database, which SQLite keeps in its page cache until the
+  // cache is full and then spills to a file it has already unlinked.
+  int rc = sqlite3_open_v2("", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA cache_size=-16384", nullptr, nullptr, nullptr);
   if (rc == SQLITE_OK) rc = Prepare(db, /*wal=*/false);
   if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
-    return Status::IOError("cannot create an index in memory");
+    return Status::IOError("cannot create a private index: " + message);
   }
   return std::unique_ptr<Index>(new Index(db, true));
 }
@@ -686,6 +690,61 @@ Result<std::vector<oplog::Record>> Index::Records(const std::string& part_id, in
 
 Result<std::vector<oplog::Record>> Index::AllRecords(int64_t as_of) {
   return Records("", INT64_MIN, INT64_MAX, as_of, INT64_MAX);
+}
+
+namespace {
+
+class StmtRecordScan : public Index::RecordScan {
+ public:
+  StmtRecordScan(sqlite3* db, int64_t as_of)
+      : db_(db),
+        s_(db, "SELECT " + RecordColumns(true) +
+                   " FROM records WHERE txn_seq <= ? ORDER BY node_id, version") {
+    if (s_.Prepared().ok()) s_.Bind(1, as_of);
+  }
+  Status Prepared() const { return s_.Prepared(); }
+  Result<std::optional<oplog::Record>> Next() override {
+    int rc = s_.Step();
+    if (rc == SQLITE_DONE) return std::optional<oplog::Record>();
+    if (rc != SQLITE_ROW) return SqlError(db_, "read records");
+    ASSIGN_OR_RETURN(oplog::Record r, ReadRecord(s_));
+    return std::optional<oplog::Record>(std::move(r));
+  }
+
+ private:
+  sqlite3* db_;
+  Stmt s_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Index::RecordScan>> Index::ScanRecords(int64_t as_of) {
+  auto scan = std::make_unique<StmtRecordScan>(db_, as_of);
+  RETURN_IF_ERROR(scan->Prepared());
+  return std::unique_ptr<RecordScan>(std::move(scan));
+}
+
+Status Index::ForEachBlob(
+    int64_t as_of, const std::function<Status(const std::string& sha256, int64_t size)>& each) {
+  // A bare column beside min(): SQLite takes `size` from the row with the least rowid.
+  Stmt s(db_,
+         "SELECT sha256, size, min(rowid) FROM records WHERE content IS NULL AND sha256 IS NOT "
+         "NULL AND entry_type <> 'directory' AND txn_seq <= ? GROUP BY sha256 ORDER BY sha256");
+  RETURN_IF_ERROR(s.Prepared());
+  s.Bind(1, as_of);
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) RETURN_IF_ERROR(each(s.Text(0), s.Int(1)));
+  if (rc != SQLITE_DONE) return SqlError(db_, "list blobs");
+  return Status::OK();
+}
+
+Result<std::vector<oplog::Record>> Index::BlobUsers(const std::string& sha256, int64_t as_of) {
+  Stmt s(db_, "SELECT " + RecordColumns(false) +
+                  " FROM records WHERE sha256 = ? AND content IS NULL AND entry_type <> "
+                  "'directory' AND txn_seq <= ? ORDER BY txn_seq, rowid");
+  RETURN_IF_ERROR(s.Prepared());
+  s.Bind(1, sha256).Bind(2, as_of);
+  return ReadRecords(s, "read the users of a blob", db_);
 }
 
 Result<std::vector<std::string>> Index::BlobHashes() {

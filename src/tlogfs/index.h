@@ -77,18 +77,20 @@ class Index {
   // writing. A file that is not a usable index is replaced by an empty one (it
   // is only a cache). NotSupported when the file or its folder cannot be
   // written (read-only media, another user's pond): the caller then works from
-  // a private copy (OpenCopy) or a fresh index (OpenInMemory).
+  // a private copy (OpenCopy) or a fresh index (OpenPrivate).
   static Result<std::unique_ptr<Index>> OpenFile(const std::string& path);
-  // A private in-memory copy of the index file at `path`, read without
-  // writing anything there. NotFound or Corruption when there is none to copy.
+  // A private copy of the index file at `path`, read without writing anything
+  // there. NotFound or Corruption when there is none to copy.
   static Result<std::unique_ptr<Index>> OpenCopy(const std::string& path);
-  // An empty private in-memory index.
-  static Result<std::unique_ptr<Index>> OpenInMemory();
+  // An empty private index, seen by this process alone: SQLite's temporary
+  // database, held in memory up to 16 MiB and beyond that in an
+  // unlinked file under $TMPDIR, so its memory does not grow with the pond.
+  static Result<std::unique_ptr<Index>> OpenPrivate();
   ~Index();
   Index(const Index&) = delete;
   Index& operator=(const Index&) = delete;
 
-  bool in_memory() const { return in_memory_; }
+  bool is_private() const { return private_; }
 
   // The recorded state. A state that does not parse comes back empty
   // (delta_version -1), which makes the caller rebuild.
@@ -163,13 +165,28 @@ class Index {
                                              int64_t until_micros, int64_t as_of, int64_t limit);
   // Every node version up to as_of, with inline content.
   Result<std::vector<oplog::Record>> AllRecords(int64_t as_of);
+  // The same records one at a time, ordered by (node_id, version) with
+  // node ids compared byte by byte: memory stays flat however large the pond.
+  class RecordScan {
+   public:
+    virtual ~RecordScan() = default;
+    // The next record; nullopt after the last.
+    virtual Result<std::optional<oplog::Record>> Next() = 0;
+  };
+  Result<std::unique_ptr<RecordScan>> ScanRecords(int64_t as_of);
+  // Each blob that node versions up to as_of use, once, in hash order, with
+  // the size its first user recorded.
+  Status ForEachBlob(int64_t as_of,
+                     const std::function<Status(const std::string& sha256, int64_t size)>& each);
+  // The node versions up to as_of whose content is the blob `sha256`, without content.
+  Result<std::vector<oplog::Record>> BlobUsers(const std::string& sha256, int64_t as_of);
   // The hashes of every blob any node version (as of any transaction) uses.
   Result<std::vector<std::string>> BlobHashes();
   // Data files that could not be read when the index was built.
   Result<std::vector<DamagedFile>> Damaged();
 
  private:
-  Index(sqlite3* db, bool in_memory) : db_(db), in_memory_(in_memory) {}
+  Index(sqlite3* db, bool is_private) : db_(db), private_(is_private) {}
   Status Exec(const char* sql);
   // Within an open SQLite transaction: the rows of one Delta version.
   Status Insert(const TxnRow& txn, const std::vector<oplog::Record>& records);
@@ -193,7 +210,7 @@ class Index {
   sqlite3_stmt* Cached(const char* sql);
 
   sqlite3* db_;
-  bool in_memory_;
+  bool private_;
   std::map<const char*, sqlite3_stmt*> cached_;  // by the address of a literal
   bool applying_ = false;  // between BeginApply and FinishApply or CancelApply
 };

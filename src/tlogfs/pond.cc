@@ -227,13 +227,13 @@ Result<std::unique_ptr<Pond>> Pond::InitOn(std::unique_ptr<ObjectStore> store,
   if (index.ok()) {
     pond->index_ = std::move(*index);
   } else {
-    ASSIGN_OR_RETURN(pond->index_, Index::OpenInMemory());
+    ASSIGN_OR_RETURN(pond->index_, Index::OpenPrivate());
   }
   Status st = pond->index_->Replace(pond->state_, {{row, {root}}}, {});
   if (!st.ok()) {
     Warn("the pond's index was not written (" + st.message() +
          "); the next command builds it from the log");
-    ASSIGN_OR_RETURN(pond->index_, Index::OpenInMemory());
+    ASSIGN_OR_RETURN(pond->index_, Index::OpenPrivate());
     RETURN_IF_ERROR(pond->index_->Replace(pond->state_, {{row, {root}}}, {}));
   }
   pond->writer_lock_.reset();
@@ -279,7 +279,7 @@ Status Pond::UsePrivateIndex() {
     index_ = std::move(*copy);
     return Status::OK();
   }
-  ASSIGN_OR_RETURN(index_, Index::OpenInMemory());
+  ASSIGN_OR_RETURN(index_, Index::OpenPrivate());
   return Status::OK();
 }
 
@@ -315,7 +315,7 @@ Status Pond::Load(bool full) {
       RETURN_IF_ERROR(UsePrivateIndex());
     }
   }
-  if (!full && !index_->in_memory()) {
+  if (!full && !index_->is_private()) {
     ASSIGN_OR_RETURN(bool current, QuickCheck());
     if (current) return Status::OK();
   }
@@ -330,7 +330,7 @@ Status Pond::Load(bool full) {
   outcome.intact_version = view->latest;
   if (!IsCurrent(state, *view)) {
     std::unique_ptr<FileLock> lock;
-    if (!index_->in_memory()) {
+    if (!index_->is_private()) {
       auto locked = FileLock::Acquire(dir_ + kIndexLock, options_.lock_timeout_ms, "busy");
       // A rebuild that takes too long, or a cache we may not write: read the log ourselves.
       if (locked.ok()) {
@@ -340,7 +340,7 @@ Status Pond::Load(bool full) {
       }
     }
     auto synced = SyncIndex(*index_, *store_, table_->engine(), *view);
-    if (!synced.ok() && !index_->in_memory()) {
+    if (!synced.ok() && !index_->is_private()) {
       RETURN_IF_ERROR(UsePrivateIndex());
       synced = SyncIndex(*index_, *store_, table_->engine(), *view);
     }
@@ -380,7 +380,7 @@ Status Pond::Load(bool full) {
     // Let the next reader take the quick path (an index from before it, or
     // one a rebuild left without the hash).
     // Only if the index lock is free right now: a reader never waits for it.
-    if (!newest_sha.empty() && !index_->in_memory()) {
+    if (!newest_sha.empty() && !index_->is_private()) {
       auto locked = FileLock::Acquire(dir_ + kIndexLock, 0, "busy");
       if (locked.ok()) (void)index_->SetCommitSha(view->latest, newest_sha);
     }
@@ -547,7 +547,7 @@ Result<std::unique_ptr<ReadStream>> Pond::OpenContent(const NodeId& node, int64_
     const std::string& bytes = *stored->inline_bytes;
     if (static_cast<int64_t>(bytes.size()) != stored->size || Sha256Hex(bytes) != stored->sha256) {
       // The log is the truth: a cache that disagrees is rebuilt from it.
-      if (!index_->in_memory()) (void)index_->Invalidate();
+      if (!index_->is_private()) (void)index_->Invalidate();
       return Status::Corruption(
           "the pond's index holds damaged bytes for it; the next command rebuilds the index "
           "from the log");
@@ -631,7 +631,7 @@ void Pond::AddVersion(const NodeId& node, const NodeId& part, int64_t version, E
 Status Pond::FlushChanges() {
   if (txn_->pending_bytes < kFlushBytes || txn_->cannot_stage) return Status::OK();
   if (!txn_->staging) {
-    if (!index_->in_memory()) {
+    if (!index_->is_private()) {
       // The lock readers take to update the index: held to the commit.
       auto locked = FileLock::Acquire(dir_ + kIndexLock, options_.lock_timeout_ms, "busy");
       if (!locked.ok()) {
@@ -892,7 +892,7 @@ void Pond::ApplyCommitToIndex(const TxnRow& row, const std::vector<oplog::Record
     return;
   }
   std::unique_ptr<FileLock> lock;
-  if (!index_->in_memory()) {
+  if (!index_->is_private()) {
     auto locked = FileLock::Acquire(dir_ + kIndexLock, options_.lock_timeout_ms, "busy");
     if (!locked.ok()) return;  // another process is updating it; it will catch up
     lock = std::move(*locked);

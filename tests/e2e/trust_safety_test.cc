@@ -463,6 +463,29 @@ TEST_F(TrustSafety, FsckNamesEveryKindOfDamage) {
   EXPECT_TRUE(std::regex_search(r.err, std::regex("^pond: the pond has 2 problems")));
 }
 
+TEST_F(TrustSafety, FsckCountsVersionsTheIndexLacksOrMakesUp) {
+  ASSERT_TRUE(Ok(Pond({"mkdir", "/d"})));
+  ASSERT_TRUE(Ok(Pond({"copy", Host("a.txt", "a\n"), "/d/a.txt"})));
+  ASSERT_TRUE(Ok(Pond({"copy", Host("b.txt", "b\n"), "/d/b.txt"})));
+  ASSERT_TRUE(Ok(Pond({"fsck"})));
+  // One version moved to a key the log does not have (one missing, one made
+  // up: one version), and one directory version dropped (missing).
+  IndexSql("UPDATE records SET version = version + 100 WHERE node_id = (SELECT max(node_id) FROM "
+           "records WHERE entry_type = 'file:data')");
+  IndexSql("DELETE FROM records WHERE rowid = (SELECT min(rowid) FROM records WHERE entry_type = "
+           "'directory')");
+  PondRun r = Pond({"fsck"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("problem: the pond's index disagrees with the log on 2 node versions"),
+            std::string::npos)
+      << r.out;
+  // Deleting the cache rebuilds the index from the log, and fsck is clean again.
+  fs::remove_all(pond_ + "/cache");
+  PondRun again = Pond({"fsck"});
+  EXPECT_TRUE(Ok(again)) << again.out << again.err;
+  EXPECT_EQ(Out({"cat", "/d/b.txt"}), "b\n");
+}
+
 // Smaller defects.
 
 TEST_F(TrustSafety, CopyRecursiveKeepsHostSymlinksAsSymlinks) {
