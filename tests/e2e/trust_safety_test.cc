@@ -470,10 +470,12 @@ TEST_F(TrustSafety, FsckCountsVersionsTheIndexLacksOrMakesUp) {
   ASSERT_TRUE(Ok(Pond({"fsck"})));
   // One version moved to a key the log does not have (one missing, one made
   // up: one version), and one directory version dropped (missing).
-  IndexSql("UPDATE records SET version = version + 100 WHERE node_id = (SELECT max(node_id) FROM "
-           "records WHERE entry_type = 'file:data')");
-  IndexSql("DELETE FROM records WHERE rowid = (SELECT min(rowid) FROM records WHERE entry_type = "
-           "'directory')");
+  IndexSql(
+      "UPDATE records SET version = version + 100 WHERE node_id = (SELECT max(node_id) FROM "
+      "records WHERE entry_type = 'file:data')");
+  IndexSql(
+      "DELETE FROM records WHERE rowid = (SELECT min(rowid) FROM records WHERE entry_type = "
+      "'directory')");
   PondRun r = Pond({"fsck"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("problem: the pond's index disagrees with the log on 2 node versions"),
