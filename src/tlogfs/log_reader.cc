@@ -132,6 +132,7 @@ Result<std::vector<std::vector<oplog::Record>>> ReadDataFiles(ObjectStore& store
         break;
       }
       out[present[k]] = std::move(*records);
+      per_file[k] = RowBatch();  // its cells are records now: not both at once
     }
     if (all_good) return out;
   }
