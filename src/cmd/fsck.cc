@@ -20,6 +20,7 @@ void AddFsckCommand(CLI::App& app, Context& ctx) {
       ASSIGN_OR_RETURN(tlogfs::CheckReport report, tlogfs::CheckPond(*pond));
       std::ostream& out = *ctx.out;
       for (const std::string& p : report.problems) out << "problem: " << EscapeControl(p) << "\n";
+      for (const std::string& n : report.notes) out << "note: " << EscapeControl(n) << "\n";
       out << "checked " << report.commits << " commits, " << report.checkpoints << " checkpoints, "
           << report.data_files << " data files, " << report.blobs << " blobs and "
           << report.inline_versions << " inline contents: "

@@ -12,6 +12,7 @@ namespace pond::tlogfs {
 
 struct CheckReport {
   std::vector<std::string> problems;  // one sentence each
+  std::vector<std::string> notes;     // what was not checked, and why
   int64_t commits = 0;                // commit files parsed
   int64_t checkpoints = 0;            // checkpoints read
   int64_t data_files = 0;             // data files the log names

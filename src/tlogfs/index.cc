@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <filesystem>
 #include <tuple>
 
@@ -154,6 +155,8 @@ class Stmt {
   // The result of the last Run: SQLITE_CONSTRAINT for a duplicate key, say.
   int last_rc() const { return last_rc_ & 0xff; }
   int64_t Int(int c) const { return sqlite3_column_int64(stmt_, c); }
+  int Columns() const { return sqlite3_column_count(stmt_); }
+  sqlite3_stmt* raw() const { return stmt_; }
   bool IsNull(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
   std::string Text(int c) const {
     const void* p = sqlite3_column_blob(stmt_, c);
@@ -163,18 +166,28 @@ class Stmt {
   std::optional<std::string> OptText(int c) const {
     return IsNull(c) ? std::nullopt : std::optional<std::string>(Text(c));
   }
-  Cell CellAt(int c, CellType type) const {
-    if (IsNull(c)) return std::monostate();
+  // A cell of an oplog column of type `type`; nullopt when the value is not
+  // stored as the index writes that type (a REAL version, a TEXT content):
+  // SQLite would convert it, and a damaged row would read as a sound one.
+  std::optional<Cell> CellAt(int c, CellType type) const {
+    const int stored = sqlite3_column_type(stmt_, c);
+    if (stored == SQLITE_NULL) return Cell(std::monostate());
     switch (type) {
       case CellType::kString:
+        if (stored != SQLITE_TEXT) return std::nullopt;
+        return Cell(Text(c));
       case CellType::kBinary:
-        return Text(c);
+        if (stored != SQLITE_BLOB) return std::nullopt;
+        return Cell(Text(c));
       case CellType::kDouble:
-        return sqlite3_column_double(stmt_, c);
+        if (stored != SQLITE_FLOAT && stored != SQLITE_INTEGER) return std::nullopt;
+        return Cell(sqlite3_column_double(stmt_, c));
       case CellType::kBool:
-        return Int(c) != 0;
+        if (stored != SQLITE_INTEGER) return std::nullopt;
+        return Cell(Int(c) != 0);
       default:
-        return Int(c);
+        if (stored != SQLITE_INTEGER) return std::nullopt;
+        return Cell(Int(c));
     }
   }
 
@@ -191,7 +204,8 @@ Result<oplog::Record> ReadRecord(const Stmt& s) {
   oplog::Record r;
   const auto& columns = oplog::Columns();
   for (size_t i = 0; i < columns.size(); ++i) {
-    if (!columns[i].set(r, s.CellAt(static_cast<int>(i), columns[i].cell))) {
+    std::optional<Cell> cell = s.CellAt(static_cast<int>(i), columns[i].cell);
+    if (!cell || !columns[i].set(r, *cell)) {
       return Status::Corruption(std::string("the pond's index holds a bad ") + columns[i].name +
                                 "; delete its cache folder to rebuild it");
     }
@@ -717,6 +731,61 @@ class StmtRecordScan : public Index::RecordScan {
 };
 
 }  // namespace
+
+namespace {
+
+// A value with its storage type, so that 2 and '2' and 2.0 differ.
+std::string EncodeValue(sqlite3_stmt* stmt, int c) {
+  switch (sqlite3_column_type(stmt, c)) {
+    case SQLITE_NULL:
+      return "null";
+    case SQLITE_INTEGER:
+      return "int " + std::to_string(sqlite3_column_int64(stmt, c));
+    case SQLITE_FLOAT: {
+      char buf[40];
+      std::snprintf(buf, sizeof(buf), "real %.17g", sqlite3_column_double(stmt, c));
+      return buf;
+    }
+    default: {
+      const char* tag = sqlite3_column_type(stmt, c) == SQLITE_TEXT ? "text " : "blob ";
+      const void* p = sqlite3_column_blob(stmt, c);
+      int n = sqlite3_column_bytes(stmt, c);
+      return tag + (p ? std::string(static_cast<const char*>(p), static_cast<size_t>(n)) : "");
+    }
+  }
+}
+
+class StmtRowScan : public Index::RowScan {
+ public:
+  StmtRowScan(sqlite3* db, const char* sql) : db_(db), s_(db, sql) {}
+  Status Prepared() const { return s_.Prepared(); }
+  Result<std::optional<std::vector<std::string>>> Next() override {
+    int rc = s_.Step();
+    if (rc == SQLITE_DONE) return std::optional<std::vector<std::string>>();
+    if (rc != SQLITE_ROW) return SqlError(db_, "read the index");
+    std::vector<std::string> row;
+    for (int c = 0; c < s_.Columns(); ++c) row.push_back(EncodeValue(s_.raw(), c));
+    return std::optional<std::vector<std::string>>(std::move(row));
+  }
+
+ private:
+  sqlite3* db_;
+  Stmt s_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Index::RowScan>> Index::ScanDerived(Derived table) {
+  const char* sql =
+      table == Derived::kEntries
+          ? "SELECT dir_id, name, child_id, entry_type, txn_from, txn_to FROM entries "
+            "ORDER BY dir_id, name, txn_from"
+          : "SELECT txn_seq, delta_version, timestamp, command, records FROM txns "
+            "ORDER BY txn_seq";
+  auto scan = std::make_unique<StmtRowScan>(db_, sql);
+  RETURN_IF_ERROR(scan->Prepared());
+  return std::unique_ptr<RowScan>(std::move(scan));
+}
 
 Result<std::unique_ptr<Index::RecordScan>> Index::ScanRecords(int64_t as_of) {
   auto scan = std::make_unique<StmtRecordScan>(db_, as_of);

@@ -174,6 +174,19 @@ class Index {
     virtual Result<std::optional<oplog::Record>> Next() = 0;
   };
   Result<std::unique_ptr<RecordScan>> ScanRecords(int64_t as_of);
+  // The rows of a table the index derives from the records, each value encoded
+  // with its SQLite storage type, in primary-key order: fsck compares them
+  // with those of an index rebuilt from the log.
+  enum class Derived { kEntries, kTxns };
+  class RowScan {
+   public:
+    virtual ~RowScan() = default;
+    // The next row's values; nullopt after the last.
+    virtual Result<std::optional<std::vector<std::string>>> Next() = 0;
+  };
+  // kEntries: dir_id, name, child_id, entry_type, txn_from, txn_to.
+  // kTxns: txn_seq, delta_version, timestamp, command, records.
+  Result<std::unique_ptr<RowScan>> ScanDerived(Derived table);
   // Each blob that node versions up to as_of use, once, in hash order, with
   // the size its first user recorded.
   Status ForEachBlob(int64_t as_of,

@@ -167,7 +167,7 @@ Result<SyncOutcome> Rebuild(Index& index, ObjectStore& store, delta::LazyParquet
         t.txn.timestamp = info->second.timestamp;
         t.txn.command = info->second.command;
       } else {
-        t.txn.command = "(its commit has been cleaned from the log)";
+        t.txn.command = kCleanedCommand;
       }
       if (t.txn.timestamp == 0 && !t.records.empty()) t.txn.timestamp = t.records.front().timestamp;
     }

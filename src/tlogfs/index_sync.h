@@ -36,6 +36,10 @@ struct LogView {
 
 // Lists the log. NotFound when it holds no commit and no checkpoint (there is
 // no pond); Corruption when it cannot tell which table it is.
+// The command a rebuilt index gives a transaction whose commit the log no
+// longer has (cleaned up behind a checkpoint).
+inline constexpr char kCleanedCommand[] = "(its commit has been cleaned from the log)";
+
 Result<LogView> ReadLogView(ObjectStore& store, delta::LazyParquetEngine& engine);
 
 // True when an index in `state` reflects every version of `view`.

@@ -469,7 +469,7 @@ TEST_F(TrustSafety, FsckCountsVersionsTheIndexLacksOrMakesUp) {
   ASSERT_TRUE(Ok(Pond({"copy", Host("b.txt", "b\n"), "/d/b.txt"})));
   ASSERT_TRUE(Ok(Pond({"fsck"})));
   // One version moved to a key the log does not have (one missing, one made
-  // up: one version), and one directory version dropped (missing).
+  // up: two versions), and one directory version dropped (missing).
   IndexSql(
       "UPDATE records SET version = version + 100 WHERE node_id = (SELECT max(node_id) FROM "
       "records WHERE entry_type = 'file:data')");
@@ -478,7 +478,7 @@ TEST_F(TrustSafety, FsckCountsVersionsTheIndexLacksOrMakesUp) {
       "'directory')");
   PondRun r = Pond({"fsck"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.out.find("problem: the pond's index disagrees with the log on 2 node versions"),
+  EXPECT_NE(r.out.find("problem: the pond's index disagrees with the log on 3 node versions"),
             std::string::npos)
       << r.out;
   // Deleting the cache rebuilds the index from the log, and fsck is clean again.
@@ -486,6 +486,48 @@ TEST_F(TrustSafety, FsckCountsVersionsTheIndexLacksOrMakesUp) {
   PondRun again = Pond({"fsck"});
   EXPECT_TRUE(Ok(again)) << again.out << again.err;
   EXPECT_EQ(Out({"cat", "/d/b.txt"}), "b\n");
+}
+
+TEST_F(TrustSafety, FsckReadsIndexValuesAsStoredAndChecksEntriesAndTransactions) {
+  ASSERT_TRUE(Ok(Pond({"copy", Host("m1.txt", "one\n"), "/m"})));
+  ASSERT_TRUE(Ok(Pond({"copy", Host("m2.txt", "two\n"), "/m"})));
+  ASSERT_TRUE(Ok(Pond({"copy", Host("big.bin", std::string(100000, 'b')), "/big.bin"})));
+  ASSERT_TRUE(Ok(Pond({"fsck"})));
+  // SQLite reads the REAL 1.5 as the integer 1: the row must not pass as sound.
+  IndexSql(
+      "UPDATE records SET version = 1.5 WHERE version = 1 AND entry_type = 'file:data' AND "
+      "size = 4");
+  Strings blobs = DataFiles("_large_files/");
+  ASSERT_EQ(blobs.size(), 1u);
+  fs::remove(pond_ + "/data/" + blobs[0]);
+  PondRun bad = Pond({"fsck"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.out.find("problem: the pond's index holds a bad version"), std::string::npos)
+      << bad.out;
+  // The unreadable row does not stop the rest of the check.
+  EXPECT_NE(bad.out.find("problem: blob " + blobs[0] + " is missing"), std::string::npos)
+      << bad.out;
+
+  // What list and log read: directory entries and transactions.
+  fs::remove_all(pond_ + "/cache");
+  ASSERT_TRUE(Ok(Pond({"list", "/"})));
+  IndexSql("UPDATE entries SET name = 'zzz' WHERE name = 'm'");
+  PondRun entries = Pond({"fsck"});
+  EXPECT_EQ(entries.exit_code, 1);
+  EXPECT_NE(entries.out.find("problem: the pond's index disagrees with the log on its directory "
+                             "entries"),
+            std::string::npos)
+      << entries.out;
+  EXPECT_EQ(entries.out.find("on its transactions"), std::string::npos) << entries.out;
+  fs::remove_all(pond_ + "/cache");
+  ASSERT_TRUE(Ok(Pond({"list", "/"})));
+  IndexSql("UPDATE txns SET command = 'evil' WHERE txn_seq = 2");
+  PondRun txns = Pond({"fsck"});
+  EXPECT_EQ(txns.exit_code, 1);
+  EXPECT_NE(txns.out.find("problem: the pond's index disagrees with the log on its transactions"),
+            std::string::npos)
+      << txns.out;
+  EXPECT_EQ(txns.out.find("directory entries"), std::string::npos) << txns.out;
 }
 
 // Smaller defects.
