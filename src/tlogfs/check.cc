@@ -258,10 +258,13 @@ Result<CheckReport> CheckPond(Pond& pond) {
           pond.dir() + "/cache to rebuild it");
     }
   }
-  if (pond.index().is_private()) {
+  if (pond.index().is_private() && !pond.index().is_copy()) {
     report.notes.push_back("the index in " + pond.dir() +
-                           "/cache was not checked: this process cannot open it for writing, "
-                           "so it used an index of its own built from the log");
+                           "/cache was not checked: this process cannot open it, so it used an "
+                           "index of its own built from the log");
+  } else if (pond.index().is_private()) {
+    report.notes.push_back("this process cannot write the index in " + pond.dir() +
+                           "/cache: it checked a copy of it, brought up to date with the log");
   }
 
   // Every blob against its size and hash.

@@ -337,6 +337,7 @@ Result<std::unique_ptr<Index>> Index::OpenCopy(const std::string& path) {
   if (s.Step() != SQLITE_ROW || s.Int(0) != kSchemaVersion) {
     return Status::Corruption("the index " + path + " has another schema");
   }
+  copy->copy_ = true;
   return copy;
 }
 

@@ -91,6 +91,8 @@ class Index {
   Index& operator=(const Index&) = delete;
 
   bool is_private() const { return private_; }
+  // A private index that began as a copy of an index file (OpenCopy).
+  bool is_copy() const { return copy_; }
 
   // The recorded state. A state that does not parse comes back empty
   // (delta_version -1), which makes the caller rebuild.
@@ -224,6 +226,7 @@ class Index {
 
   sqlite3* db_;
   bool private_;
+  bool copy_ = false;
   std::map<const char*, sqlite3_stmt*> cached_;  // by the address of a literal
   bool applying_ = false;  // between BeginApply and FinishApply or CancelApply
 };
