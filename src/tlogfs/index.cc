@@ -430,7 +430,11 @@ Status Index::SaveState(const IndexState& state) {
 }
 
 Status Index::Insert(const TxnRow& txn, const std::vector<oplog::Record>& records) {
-  RETURN_IF_ERROR(InsertRows(txn.txn_seq, records));
+  RETURN_IF_ERROR(InsertRows(records));
+  return InsertTxn(txn);
+}
+
+Status Index::InsertTxn(const TxnRow& txn) {
   if (txn.txn_seq == 0) return Status::OK();  // a foreign commit: no pond transaction
   Stmt t(db_, "INSERT OR REPLACE INTO txns VALUES(?,?,?,?,?)");
   RETURN_IF_ERROR(t.Prepared());
@@ -439,23 +443,55 @@ Status Index::Insert(const TxnRow& txn, const std::vector<oplog::Record>& record
   return t.Run("record a transaction");
 }
 
-Status Index::InsertRows(int64_t txn_seq, std::span<const oplog::Record> records) {
+namespace {
+
+// Writes the directory entries a directory record's changes make.
+class EntryWriter {
+ public:
+  explicit EntryWriter(sqlite3* db)
+      : add_(db,
+             "INSERT INTO entries(dir_id, name, child_id, entry_type, txn_from) VALUES(?,?,?,?,?)"),
+        remove_(db,
+                "UPDATE entries SET txn_to = ? WHERE dir_id = ? AND name = ? AND txn_to IS NULL"),
+        // An entry added earlier in the same transaction (a directory it
+        // wrote twice) was never seen by any reader: it goes.
+        forget_(db,
+                "DELETE FROM entries WHERE dir_id = ? AND name = ? AND txn_to IS NULL AND "
+                "txn_from = ?") {}
+  Status Prepared() const {
+    RETURN_IF_ERROR(add_.Prepared());
+    RETURN_IF_ERROR(remove_.Prepared());
+    return forget_.Prepared();
+  }
+  // Directories must come in transaction order, and within a transaction in
+  // (node_id, version) order.
+  Status Apply(const std::string& dir, int64_t txn_seq, const std::string& content) {
+    ASSIGN_OR_RETURN(auto changes, oplog::DecodeDirChanges(content));
+    for (const oplog::DirChange& c : changes) {
+      if (c.op == oplog::DirChange::Op::kRemove) {
+        forget_.Bind(1, dir).Bind(2, c.name).Bind(3, txn_seq);
+        RETURN_IF_ERROR(forget_.Run("remove an entry"));
+        remove_.Bind(1, txn_seq).Bind(2, dir).Bind(3, c.name);
+        RETURN_IF_ERROR(remove_.Run("remove an entry"));
+      } else {
+        add_.Bind(1, dir).Bind(2, c.name).Bind(3, c.child).Bind(4, c.entry_type);
+        add_.Bind(5, txn_seq);
+        RETURN_IF_ERROR(add_.Run("add an entry"));
+      }
+    }
+    return Status::OK();
+  }
+
+ private:
+  Stmt add_, remove_, forget_;
+};
+
+}  // namespace
+
+Status Index::InsertRecordRows(std::span<const oplog::Record> records) {
   Stmt insert(db_, InsertRecordSql());
-  Stmt add(db_,
-           "INSERT INTO entries(dir_id, name, child_id, entry_type, txn_from) VALUES(?,?,?,?,?)");
-  Stmt remove(db_,
-              "UPDATE entries SET txn_to = ? WHERE dir_id = ? AND name = ? AND txn_to IS NULL");
-  // An entry added earlier in the same transaction (a directory it wrote
-  // twice) was never seen by any reader: it goes.
-  Stmt forget(db_,
-              "DELETE FROM entries WHERE dir_id = ? AND name = ? AND txn_to IS NULL AND "
-              "txn_from = ?");
   RETURN_IF_ERROR(insert.Prepared());
-  RETURN_IF_ERROR(add.Prepared());
-  RETURN_IF_ERROR(remove.Prepared());
-  RETURN_IF_ERROR(forget.Prepared());
   const auto& columns = oplog::Columns();
-  std::vector<const oplog::Record*> dirs;
   for (const oplog::Record& r : records) {
     for (size_t i = 0; i < columns.size(); ++i) {
       insert.BindCell(static_cast<int>(i + 1), columns[i].get(r), columns[i].cell);
@@ -465,8 +501,16 @@ Status Index::InsertRows(int64_t txn_seq, std::span<const oplog::Record> records
     if (!st.ok()) {
       return Status::Corruption("the log holds node " + r.node_id + " version " +
                                 std::to_string(r.version) + " twice (transaction " +
-                                std::to_string(txn_seq) + ")");
+                                std::to_string(r.txn_seq) + ")");
     }
+  }
+  return Status::OK();
+}
+
+Status Index::InsertRows(std::span<const oplog::Record> records) {
+  RETURN_IF_ERROR(InsertRecordRows(records));
+  std::vector<const oplog::Record*> dirs;
+  for (const oplog::Record& r : records) {
     if (r.entry_type == "directory" && r.content) dirs.push_back(&r);
   }
   // A large transaction may write a directory more than once (in data files
@@ -474,22 +518,82 @@ Status Index::InsertRows(int64_t txn_seq, std::span<const oplog::Record> records
   std::stable_sort(dirs.begin(), dirs.end(), [](const oplog::Record* a, const oplog::Record* b) {
     return std::tie(a->node_id, a->version) < std::tie(b->node_id, b->version);
   });
+  EntryWriter entries(db_);
+  RETURN_IF_ERROR(entries.Prepared());
   for (const oplog::Record* r : dirs) {
-    ASSIGN_OR_RETURN(auto changes, oplog::DecodeDirChanges(*r->content));
-    for (const oplog::DirChange& c : changes) {
-      if (c.op == oplog::DirChange::Op::kRemove) {
-        forget.Bind(1, r->node_id).Bind(2, c.name).Bind(3, r->txn_seq);
-        RETURN_IF_ERROR(forget.Run("remove an entry"));
-        remove.Bind(1, r->txn_seq).Bind(2, r->node_id).Bind(3, c.name);
-        RETURN_IF_ERROR(remove.Run("remove an entry"));
-      } else {
-        add.Bind(1, r->node_id).Bind(2, c.name).Bind(3, c.child).Bind(4, c.entry_type);
-        add.Bind(5, r->txn_seq);
-        RETURN_IF_ERROR(add.Run("add an entry"));
-      }
-    }
+    RETURN_IF_ERROR(entries.Apply(r->node_id, r->txn_seq, *r->content));
   }
   return Status::OK();
+}
+
+Status Index::Bulk::AddRecords(std::span<const oplog::Record> records) {
+  return index_.InsertRecordRows(records);
+}
+
+Status Index::Bulk::DeriveEntries() {
+  // The order InsertRows applies a transaction's directories in, transaction
+  // after transaction, read from the records table instead of memory.
+  Stmt dirs(index_.db_,
+            "SELECT node_id, txn_seq, content FROM records WHERE entry_type = 'directory' AND "
+            "content IS NOT NULL ORDER BY txn_seq, node_id, version");
+  RETURN_IF_ERROR(dirs.Prepared());
+  EntryWriter entries(index_.db_);
+  RETURN_IF_ERROR(entries.Prepared());
+  int rc;
+  while ((rc = dirs.Step()) == SQLITE_ROW) {
+    RETURN_IF_ERROR(entries.Apply(dirs.Text(0), dirs.Int(1), dirs.Text(2)));
+  }
+  if (rc != SQLITE_DONE) return SqlError(index_.db_, "read directory records");
+  return Status::OK();
+}
+
+Status Index::Bulk::ForEachTxn(
+    const std::function<Status(int64_t txn_seq, int64_t records, int64_t first_timestamp)>& each) {
+  // A bare column beside min(): SQLite takes `timestamp` from the row with the least rowid.
+  Stmt s(index_.db_,
+         "SELECT txn_seq, count(*), timestamp, min(rowid) FROM records GROUP BY txn_seq ORDER BY "
+         "txn_seq");
+  RETURN_IF_ERROR(s.Prepared());
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) RETURN_IF_ERROR(each(s.Int(0), s.Int(1), s.Int(2)));
+  if (rc != SQLITE_DONE) return SqlError(index_.db_, "count the records of each transaction");
+  return Status::OK();
+}
+
+Status Index::Bulk::AddTxn(const TxnRow& txn) { return index_.InsertTxn(txn); }
+
+Status Index::Bulk::AddDamaged(const std::vector<DamagedFile>& damaged) {
+  return index_.InsertDamaged(damaged);
+}
+
+Status Index::Bulk::SaveState(const IndexState& state) { return index_.SaveState(state); }
+
+Status Index::ReplaceInBulk(const std::string& table_id, int64_t delta_version,
+                            const std::function<Status(Bulk&)>& fill) {
+  // One transaction writes the whole index: with SQLite's default 2 MB of
+  // cache it spills pages to the write-ahead log and reads them back (a third
+  // of a rebuild's time). 16 MiB while it runs, then the cache it had.
+  int64_t cache_size = -2000;
+  {
+    Stmt size(db_, "PRAGMA cache_size");
+    RETURN_IF_ERROR(size.Prepared());
+    if (size.Step() == SQLITE_ROW) cache_size = size.Int(0);
+  }
+  RETURN_IF_ERROR(Exec("PRAGMA cache_size=-16384"));
+  Status st = InWriteTransaction([&]() -> Status {
+    ASSIGN_OR_RETURN(IndexState current, State());
+    if (current.table_id == table_id && current.delta_version >= delta_version) {
+      return Status::OK();  // another process got further first
+    }
+    RETURN_IF_ERROR(
+        Exec("DELETE FROM meta; DELETE FROM records; DELETE FROM entries; DELETE FROM txns; "
+             "DELETE FROM damaged;"));
+    Bulk bulk(*this);
+    return fill(bulk);
+  });
+  std::string restore = "PRAGMA cache_size=" + std::to_string(cache_size);
+  Status restored = Exec(restore.c_str());
+  return st.ok() ? restored : st;
 }
 
 Status Index::InsertDamaged(const std::vector<DamagedFile>& damaged) {
@@ -552,7 +656,7 @@ Status Index::BeginApply(const std::string& table_id, int64_t after_version) {
 
 Status Index::AddRecords(std::span<const oplog::Record> records) {
   if (!applying_) return Status::Internal("the index is not taking a transaction");
-  return InsertRows(records.empty() ? 0 : records.front().txn_seq, records);
+  return InsertRows(records);
 }
 
 Status Index::FinishApply(const TxnRow& txn, const std::vector<oplog::Record>& records,

@@ -176,6 +176,34 @@ class Index {
     virtual Result<std::optional<oplog::Record>> Next() = 0;
   };
   Result<std::unique_ptr<RecordScan>> ScanRecords(int64_t as_of);
+  // Replace() for a whole log, without holding it in memory: the old content
+  // goes and `fill` writes the new through a Bulk, all in one SQLite
+  // transaction. Nothing is written when another process has recorded
+  // `delta_version` of `table_id` or a later one.
+  class Bulk {
+   public:
+    // Records of any transactions, in the order their data files are read.
+    Status AddRecords(std::span<const oplog::Record> records);
+    // Once every record is in: the directory entries, from the directory
+    // records in (txn_seq, node_id, version) order, as Apply derives them
+    // transaction by transaction.
+    Status DeriveEntries();
+    // Each transaction the records name, in order, with its number of
+    // records and the time of its first record (the first added).
+    Status ForEachTxn(const std::function<Status(int64_t txn_seq, int64_t records,
+                                                 int64_t first_timestamp)>& each);
+    Status AddTxn(const TxnRow& txn);
+    Status AddDamaged(const std::vector<DamagedFile>& damaged);
+    Status SaveState(const IndexState& state);
+
+   private:
+    friend class Index;
+    explicit Bulk(Index& index) : index_(index) {}
+    Index& index_;
+  };
+  Status ReplaceInBulk(const std::string& table_id, int64_t delta_version,
+                       const std::function<Status(Bulk&)>& fill);
+
   // The rows of a table the index derives from the records, each value encoded
   // with its SQLite storage type, in primary-key order: fsck compares them
   // with those of an index rebuilt from the log.
@@ -206,7 +234,10 @@ class Index {
   // Within an open SQLite transaction: the rows of one Delta version.
   Status Insert(const TxnRow& txn, const std::vector<oplog::Record>& records);
   // Its rows (and the directory entries they change) without the txn row.
-  Status InsertRows(int64_t txn_seq, std::span<const oplog::Record> records);
+  Status InsertRows(std::span<const oplog::Record> records);
+  // The rows alone: no directory entries.
+  Status InsertRecordRows(std::span<const oplog::Record> records);
+  Status InsertTxn(const TxnRow& txn);
   // The checks of Apply against the recorded state: false when `version` is
   // applied already.
   Result<bool> CanTake(const std::string& table_id, int64_t version);

@@ -77,12 +77,23 @@ Result<SyncOutcome> CatchUp(Index& index, ObjectStore& store, delta::LazyParquet
   }
   out.intact_version = commits.empty() ? from - 1 : commits.back().version;
   if (out.health.ok() && out.intact_version < view.latest) {
-    out.health = LogDamage(Status::Corruption(delta::CommitKey(out.intact_version + 1) +
-                                              " is missing"));
+    out.health =
+        LogDamage(Status::Corruption(delta::CommitKey(out.intact_version + 1) + " is missing"));
   }
   // An index stopped short by damage must never pass a reader's quick check.
   if (!out.health.ok()) RETURN_IF_ERROR(index.SetCommitSha(out.intact_version, ""));
   return out;
+}
+
+// Whether a piece of the log's data files is as large as a rebuild reads at
+// once: enough files for DuckDB's scan to be worth its start, few enough rows
+// to keep the rebuild's memory flat.
+bool PieceFull(const std::vector<DataFile>& piece) {
+  constexpr size_t kMaxFiles = 256;
+  constexpr int64_t kMaxBytes = 16 << 20;
+  int64_t bytes = 0;
+  for (const DataFile& f : piece) bytes += std::max<int64_t>(f.size, 0);
+  return piece.size() >= kMaxFiles || bytes >= kMaxBytes;
 }
 
 Result<SyncOutcome> Rebuild(Index& index, ObjectStore& store, delta::LazyParquetEngine& engine,
@@ -129,52 +140,6 @@ Result<SyncOutcome> Rebuild(Index& index, ObjectStore& store, delta::LazyParquet
   }
   ASSIGN_OR_RETURN(auto commits, ReadCommits(store, next, view.latest, &out.health));
   int64_t last = commits.empty() ? next - 1 : commits.back().version;
-  std::vector<DataFile> files = base_files;
-  for (const auto& c : commits) files.insert(files.end(), c.files.begin(), c.files.end());
-  std::vector<DamagedFile> damaged;
-  ASSIGN_OR_RETURN(auto rows, ReadDataFiles(store, engine, files, &damaged));
-
-  // Group every row by its transaction; commits give the rows of their own.
-  std::map<int64_t, TxnRecords> txns;
-  auto take = [&](std::vector<oplog::Record>& recs) {
-    for (auto& r : recs) {
-      int64_t seq = r.txn_seq;
-      TxnRecords& t = txns[seq];
-      t.records.push_back(std::move(r));
-    }
-  };
-  size_t file = 0;
-  for (; file < base_files.size(); ++file) take(rows[file]);
-  for (const auto& c : commits) {
-    std::vector<oplog::Record> records;
-    for (size_t i = 0; i < c.files.size(); ++i, ++file) {
-      for (auto& r : rows[file]) records.push_back(std::move(r));
-    }
-    TxnRow row = RowFor(c, records);
-    if (row.txn_seq == 0) continue;
-    TxnRecords& t = txns[row.txn_seq];
-    for (auto& r : records) t.records.push_back(std::move(r));
-    t.txn = row;
-  }
-  int64_t last_txn = 0;
-  std::vector<TxnRecords> ordered;
-  for (auto& [seq, t] : txns) {
-    if (t.txn.txn_seq == 0) {  // from the checkpoint: its commit may be gone
-      t.txn.txn_seq = seq;
-      t.txn.delta_version = seq - 1;  // a pond commits transaction N as version N-1
-      auto info = infos.find(seq);
-      if (info != infos.end()) {
-        t.txn.timestamp = info->second.timestamp;
-        t.txn.command = info->second.command;
-      } else {
-        t.txn.command = kCleanedCommand;
-      }
-      if (t.txn.timestamp == 0 && !t.records.empty()) t.txn.timestamp = t.records.front().timestamp;
-    }
-    t.txn.records = static_cast<int64_t>(t.records.size());
-    last_txn = std::max(last_txn, seq);
-    ordered.push_back(std::move(t));
-  }
   // The newest commit's hash, for readers' quick check (when its file is
   // there, and never for an index stopped short by damage).
   std::string last_sha = commits.empty() ? "" : commits.back().fingerprint;
@@ -183,7 +148,78 @@ Result<SyncOutcome> Rebuild(Index& index, ObjectStore& store, delta::LazyParquet
     auto c = ReadCommit(store, last);
     if (c.ok()) last_sha = c->fingerprint;
   }
-  RETURN_IF_ERROR(index.Replace({view.table_id, last, last_txn, last_sha}, ordered, damaged));
+
+  // The rows go into the index a piece of the log at a time, so a rebuild
+  // holds one piece in memory however large the pond.
+  RETURN_IF_ERROR(index.ReplaceInBulk(view.table_id, last, [&](Index::Bulk& bulk) -> Status {
+    std::vector<DamagedFile> damaged;
+    for (size_t begin = 0, end = 0; begin < base_files.size(); begin = end) {
+      std::vector<DataFile> piece;
+      for (end = begin; end < base_files.size() && !PieceFull(piece); ++end) {
+        piece.push_back(base_files[end]);
+      }
+      ASSIGN_OR_RETURN(auto rows, ReadDataFiles(store, engine, piece, &damaged));
+      for (const auto& records : rows) RETURN_IF_ERROR(bulk.AddRecords(records));
+    }
+    // The commits after the checkpoint, whole commits to a piece: each gives
+    // the row of its own transaction.
+    std::map<int64_t, TxnRow> commit_rows;
+    for (size_t begin = 0, end = 0; begin < commits.size(); begin = end) {
+      std::vector<DataFile> piece;
+      for (end = begin; end < commits.size() && !PieceFull(piece); ++end) {
+        piece.insert(piece.end(), commits[end].files.begin(), commits[end].files.end());
+      }
+      ASSIGN_OR_RETURN(auto rows, ReadDataFiles(store, engine, piece, &damaged));
+      size_t file = 0;
+      for (size_t c = begin; c < end; ++c) {
+        std::vector<oplog::Record> records;
+        for (size_t i = 0; i < commits[c].files.size(); ++i, ++file) {
+          for (auto& r : rows[file]) records.push_back(std::move(r));
+        }
+        TxnRow row = RowFor(commits[c], records);
+        if (row.txn_seq == 0) continue;
+        RETURN_IF_ERROR(bulk.AddRecords(records));
+        commit_rows[row.txn_seq] = row;
+      }
+    }
+    RETURN_IF_ERROR(bulk.DeriveEntries());
+
+    // A row for every transaction: a commit's from the commit, one known only
+    // from the checkpoint's rows from those rows and the commit infos left.
+    int64_t last_txn = 0;
+    auto next_commit = commit_rows.begin();
+    auto add = [&](TxnRow row) {
+      last_txn = std::max(last_txn, row.txn_seq);
+      return bulk.AddTxn(row);
+    };
+    RETURN_IF_ERROR(bulk.ForEachTxn([&](int64_t seq, int64_t count, int64_t first_time) -> Status {
+      for (; next_commit != commit_rows.end() && next_commit->first < seq; ++next_commit) {
+        RETURN_IF_ERROR(add(next_commit->second));  // a commit without rows
+      }
+      TxnRow row;
+      if (next_commit != commit_rows.end() && next_commit->first == seq) {
+        row = (next_commit++)->second;
+      } else {  // from the checkpoint: its commit may be gone
+        row.txn_seq = seq;
+        row.delta_version = seq - 1;  // a pond commits transaction N as version N-1
+        auto info = infos.find(seq);
+        if (info != infos.end()) {
+          row.timestamp = info->second.timestamp;
+          row.command = info->second.command;
+        } else {
+          row.command = kCleanedCommand;
+        }
+        if (row.timestamp == 0) row.timestamp = first_time;
+      }
+      row.records = count;
+      return add(row);
+    }));
+    for (; next_commit != commit_rows.end(); ++next_commit) {
+      RETURN_IF_ERROR(add(next_commit->second));
+    }
+    RETURN_IF_ERROR(bulk.AddDamaged(damaged));
+    return bulk.SaveState({view.table_id, last, last_txn, last_sha});
+  }));
   out.intact_version = last;
   if (out.health.ok() && last < view.latest) {
     out.health = LogDamage(Status::Corruption(delta::CommitKey(last + 1) + " is missing"));
@@ -226,9 +262,9 @@ Result<SyncOutcome> SyncIndex(Index& index, ObjectStore& store, delta::LazyParqu
   if (v > view.latest) {
     // The index saw commits that the log no longer holds.
     out.intact_version = view.latest;
-    out.health = LogDamage(
-        Status::Corruption(delta::CommitKey(view.latest + 1) + " is missing, though version " +
-                           std::to_string(v) + " was committed"));
+    out.health = LogDamage(Status::Corruption(delta::CommitKey(view.latest + 1) +
+                                              " is missing, though version " + std::to_string(v) +
+                                              " was committed"));
     return out;
   }
   std::optional<int64_t> missing;
