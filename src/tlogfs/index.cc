@@ -78,7 +78,19 @@ std::string InsertRecordSql() {
 }
 
 Status SqlError(sqlite3* db, const std::string& what) {
-  return Status::IOError("the pond's index cannot " + what + ": " + sqlite3_errmsg(db));
+  std::string message = "the pond's index cannot " + what + ": " + sqlite3_errmsg(db);
+  // A private index is a temporary database (it has no file name), which
+  // keeps what does not fit in its cache in a file SQLite makes in $TMPDIR,
+  // /var/tmp or /tmp.
+  const char* file = sqlite3_db_filename(db, "main");
+  const int code = sqlite3_errcode(db) & 0xff;
+  if ((file == nullptr || *file == '\0') &&
+      (code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN)) {
+    message +=
+        " (this process keeps its own index, and what does not fit in memory goes to a file in "
+        "$TMPDIR, /var/tmp or /tmp: point TMPDIR at a folder with room)";
+  }
+  return Status::IOError(message);
 }
 
 bool ParseInt64(const std::string& text, int64_t* out) {
