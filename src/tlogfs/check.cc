@@ -51,11 +51,9 @@ Status ReadNext(Index::RecordScan& scan, std::optional<oplog::Record>& out) {
 
 // Whether `have` holds the same rows of `table` as `want`, the index rebuilt
 // from the log. Both are in primary-key order, so equal tables read alike row
-// by row. A transaction whose commit the log has lost has its command and
-// time from the pond's own index, which the rebuilt one can only guess, so
-// those are not compared; nor is any transaction's Delta version, which a
-// rebuild from a checkpoint guesses as txn_seq - 1 (wrong once a commit
-// without a transaction, a table property say, came before it).
+// by row. A transaction whose commit the log has lost has its command, time
+// and Delta version from the pond's own index, which the rebuilt one can only
+// guess, so those are not compared.
 Result<bool> SameDerived(Index& want, Index& have, Index::Derived table) {
   ASSIGN_OR_RETURN(auto want_scan, want.ScanDerived(table));
   ASSIGN_OR_RETURN(auto have_scan, have.ScanDerived(table));
@@ -73,7 +71,7 @@ Result<bool> SameDerived(Index& want, Index& have, Index::Derived table) {
     const std::vector<std::string>& b = **h;
     if (a.size() != 5 || b.size() != 5 || a[0] != b[0] || a[4] != b[4]) return false;
     if (a[3] == cleaned) continue;
-    if (a[2] != b[2] || a[3] != b[3]) return false;
+    if (a[1] != b[1] || a[2] != b[2] || a[3] != b[3]) return false;
   }
 }
 

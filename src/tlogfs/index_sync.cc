@@ -112,7 +112,8 @@ Result<SyncOutcome> Rebuild(Index& index, ObjectStore& store, delta::LazyParquet
     }
   }
   std::vector<DataFile> base_files;
-  std::map<int64_t, oplog::TxnInfo> infos;  // txn_seq -> info, from the commits that remain
+  // txn_seq -> the commit's info and Delta version, from the commits that remain
+  std::map<int64_t, std::pair<oplog::TxnInfo, int64_t>> infos;
   int64_t next = 0;
   if (checkpoint) {
     auto snapshot = delta::LoadSnapshot(store, engine, *checkpoint);
@@ -134,7 +135,7 @@ Result<SyncOutcome> Rebuild(Index& index, ObjectStore& store, delta::LazyParquet
     for (const auto& [v, key] : listing.commits) {
       if (v > *checkpoint) break;
       auto c = ReadCommit(store, v);
-      if (c.ok() && c->info) infos[c->info->txn_seq] = *c->info;
+      if (c.ok() && c->info) infos[c->info->txn_seq] = {*c->info, v};
     }
     next = *checkpoint + 1;
   }
@@ -201,13 +202,16 @@ Result<SyncOutcome> Rebuild(Index& index, ObjectStore& store, delta::LazyParquet
         row = (next_commit++)->second;
       } else {  // from the checkpoint: its commit may be gone
         row.txn_seq = seq;
-        row.delta_version = seq - 1;  // a pond commits transaction N as version N-1
         auto info = infos.find(seq);
         if (info != infos.end()) {
-          row.timestamp = info->second.timestamp;
-          row.command = info->second.command;
+          row.timestamp = info->second.first.timestamp;
+          row.command = info->second.first.command;
+          row.delta_version = info->second.second;
         } else {
           row.command = kCleanedCommand;
+          // A guess: a pond commits transaction N as version N-1, unless a
+          // commit without a transaction (maintenance, a table property) came first.
+          row.delta_version = seq - 1;
         }
         if (row.timestamp == 0) row.timestamp = first_time;
       }

@@ -560,6 +560,27 @@ TEST_F(TrustSafety, IndexRebuiltInPiecesMatchesTheOneBuiltCommitByCommit) {
   EXPECT_TRUE(Ok(Pond({"fsck"})));
 }
 
+TEST_F(TrustSafety, RebuiltIndexKeepsTheDeltaVersionOfEachTransaction) {
+  // `maintain` commits without a transaction, so transaction N is no longer
+  // at version N-1; the checkpoint that follows must not make a rebuild guess.
+  ASSERT_TRUE(Ok(Pond({"copy", Host("a.txt", "a"), "/a"})));
+  ASSERT_TRUE(Ok(Pond({"copy", Host("a.txt", "a"), "/b"})));
+  ASSERT_TRUE(Ok(Pond({"maintain"})));
+  for (int i = 0; i < 9; ++i) {
+    ASSERT_TRUE(Ok(Pond({"copy", Host("a.txt", "a"), "/f" + std::to_string(i)})));
+  }
+  const std::string log = Out({"log", "--format", "jsonl"});
+  ASSERT_NE(log.find("\"delta_version\":10"), std::string::npos) << log;
+  fs::remove_all(pond_ + "/cache");
+  EXPECT_EQ(Out({"log", "--format", "jsonl"}), log);
+  EXPECT_TRUE(Ok(Pond({"fsck"})));
+  // An index that got a version wrong is named by fsck.
+  IndexSql("UPDATE txns SET delta_version = delta_version - 1 WHERE txn_seq = 10");
+  PondRun r = Pond({"fsck"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("disagrees with the log on its transactions"), std::string::npos) << r.out;
+}
+
 // Smaller defects.
 
 TEST_F(TrustSafety, CopyRecursiveKeepsHostSymlinksAsSymlinks) {
