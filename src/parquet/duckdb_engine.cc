@@ -602,6 +602,10 @@ Result<std::unique_ptr<ParquetEngine>> OpenDuckDbEngine() {
     config.SetOptionByName("autoinstall_known_extensions", duckdb::Value::BOOLEAN(false));
     config.SetOptionByName("autoload_known_extensions", duckdb::Value::BOOLEAN(false));
     config.SetOptionByName("allow_community_extensions", duckdb::Value::BOOLEAN(false));
+    // The pond's files are local and the kernel caches them already; DuckDB's
+    // own copy of every file it read made a rebuild's memory grow with the
+    // number of data files in the log.
+    config.SetOptionByName("enable_external_file_cache", duckdb::Value::BOOLEAN(false));
     auto db = std::make_unique<duckdb::DuckDB>(nullptr, &config);
     auto con = std::make_unique<duckdb::Connection>(*db);
     // UTC so that TIMESTAMPTZ text does not depend on the host; then freeze the
