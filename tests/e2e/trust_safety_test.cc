@@ -59,6 +59,14 @@ class TrustSafety : public PondFixture {
     }
   }
 
+  // fsck fails and names `problem`; its report, for more checks.
+  std::string FsckFinds(const std::string& problem) {
+    PondRun r = Pond({"fsck"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.out.find("problem: " + problem), std::string::npos) << r.out;
+    return r.out;
+  }
+
   // Runs `sql` on the index file (for damaging it on purpose).
   void IndexSql(const std::string& sql) {
     sqlite3* db = nullptr;
@@ -333,12 +341,7 @@ TEST_F(TrustSafety, CheckpointProblemsAreReportedAndSurvived) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Lines(r.out).size(), 22u);
   EXPECT_NE(r.err.find("00000000000000000020.checkpoint.parquet"), std::string::npos) << r.err;
-  PondRun check = Pond({"fsck"});
-  EXPECT_EQ(check.exit_code, 1);
-  EXPECT_NE(check.out.find("checkpoint _delta_log/00000000000000000020.checkpoint.parquet is "
-                           "unreadable"),
-            std::string::npos)
-      << check.out;
+  FsckFinds("checkpoint _delta_log/00000000000000000020.checkpoint.parquet is unreadable");
 }
 
 // 22. A damaged index is never a crash: it is rebuilt.
@@ -476,11 +479,7 @@ TEST_F(TrustSafety, FsckCountsVersionsTheIndexLacksOrMakesUp) {
   IndexSql(
       "DELETE FROM records WHERE rowid = (SELECT min(rowid) FROM records WHERE entry_type = "
       "'directory')");
-  PondRun r = Pond({"fsck"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.out.find("problem: the pond's index disagrees with the log on 3 node versions"),
-            std::string::npos)
-      << r.out;
+  FsckFinds("the pond's index disagrees with the log on 3 node versions");
   // Deleting the cache rebuilds the index from the log, and fsck is clean again.
   fs::remove_all(pond_ + "/cache");
   PondRun again = Pond({"fsck"});
@@ -500,34 +499,22 @@ TEST_F(TrustSafety, FsckReadsIndexValuesAsStoredAndChecksEntriesAndTransactions)
   Strings blobs = DataFiles("_large_files/");
   ASSERT_EQ(blobs.size(), 1u);
   fs::remove(pond_ + "/data/" + blobs[0]);
-  PondRun bad = Pond({"fsck"});
-  EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_NE(bad.out.find("problem: the pond's index holds a bad version"), std::string::npos)
-      << bad.out;
+  const std::string bad = FsckFinds("the pond's index holds a bad version");
   // The unreadable row does not stop the rest of the check.
-  EXPECT_NE(bad.out.find("problem: blob " + blobs[0] + " is missing"), std::string::npos)
-      << bad.out;
+  EXPECT_NE(bad.find("problem: blob " + blobs[0] + " is missing"), std::string::npos) << bad;
 
   // What list and log read: directory entries and transactions.
   fs::remove_all(pond_ + "/cache");
   ASSERT_TRUE(Ok(Pond({"list", "/"})));
   IndexSql("UPDATE entries SET name = 'zzz' WHERE name = 'm'");
-  PondRun entries = Pond({"fsck"});
-  EXPECT_EQ(entries.exit_code, 1);
-  EXPECT_NE(entries.out.find("problem: the pond's index disagrees with the log on its directory "
-                             "entries"),
-            std::string::npos)
-      << entries.out;
-  EXPECT_EQ(entries.out.find("on its transactions"), std::string::npos) << entries.out;
+  const std::string entries =
+      FsckFinds("the pond's index disagrees with the log on its directory entries");
+  EXPECT_EQ(entries.find("on its transactions"), std::string::npos) << entries;
   fs::remove_all(pond_ + "/cache");
   ASSERT_TRUE(Ok(Pond({"list", "/"})));
   IndexSql("UPDATE txns SET command = 'evil' WHERE txn_seq = 2");
-  PondRun txns = Pond({"fsck"});
-  EXPECT_EQ(txns.exit_code, 1);
-  EXPECT_NE(txns.out.find("problem: the pond's index disagrees with the log on its transactions"),
-            std::string::npos)
-      << txns.out;
-  EXPECT_EQ(txns.out.find("directory entries"), std::string::npos) << txns.out;
+  const std::string txns = FsckFinds("the pond's index disagrees with the log on its transactions");
+  EXPECT_EQ(txns.find("directory entries"), std::string::npos) << txns;
 }
 
 TEST_F(TrustSafety, IndexRebuiltInPiecesMatchesTheOneBuiltCommitByCommit) {
@@ -576,9 +563,7 @@ TEST_F(TrustSafety, RebuiltIndexKeepsTheDeltaVersionOfEachTransaction) {
   EXPECT_TRUE(Ok(Pond({"fsck"})));
   // An index that got a version wrong is named by fsck.
   IndexSql("UPDATE txns SET delta_version = delta_version - 1 WHERE txn_seq = 10");
-  PondRun r = Pond({"fsck"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.out.find("disagrees with the log on its transactions"), std::string::npos) << r.out;
+  FsckFinds("the pond's index disagrees with the log on its transactions");
 }
 
 // Smaller defects.
