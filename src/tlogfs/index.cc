@@ -690,17 +690,10 @@ void Index::CancelApply() {
 
 Status Index::Replace(const IndexState& state, const std::vector<TxnRecords>& txns,
                       const std::vector<DamagedFile>& damaged) {
-  return InWriteTransaction([&]() -> Status {
-    ASSIGN_OR_RETURN(IndexState current, State());
-    if (current.table_id == state.table_id && current.delta_version >= state.delta_version) {
-      return Status::OK();  // another process got further first
-    }
-    RETURN_IF_ERROR(
-        Exec("DELETE FROM meta; DELETE FROM records; DELETE FROM entries; DELETE FROM txns; "
-             "DELETE FROM damaged;"));
+  return ReplaceInBulk(state.table_id, state.delta_version, [&](Bulk& bulk) -> Status {
     for (const TxnRecords& t : txns) RETURN_IF_ERROR(Insert(t.txn, t.records));
-    RETURN_IF_ERROR(InsertDamaged(damaged));
-    return SaveState(state);
+    RETURN_IF_ERROR(bulk.AddDamaged(damaged));
+    return bulk.SaveState(state);
   });
 }
 
@@ -846,10 +839,6 @@ class StmtRecordScan : public Index::RecordScan {
   sqlite3* db_;
   Stmt s_;
 };
-
-}  // namespace
-
-namespace {
 
 // A value with its storage type, so that 2 and '2' and 2.0 differ.
 std::string EncodeValue(sqlite3_stmt* stmt, int c) {
