@@ -54,9 +54,9 @@ Status ReadNext(Index::RecordScan& scan, std::optional<oplog::Record>& out) {
 // by row. A transaction whose commit the log has lost has its command, time
 // and Delta version from the pond's own index, which the rebuilt one can only
 // guess, so those are not compared.
-Result<bool> SameDerived(Index& want, Index& have, Index::Derived table) {
-  ASSIGN_OR_RETURN(auto want_scan, want.ScanDerived(table));
-  ASSIGN_OR_RETURN(auto have_scan, have.ScanDerived(table));
+Result<bool> SameDerived(Index& want, Index& have, Index::Derived table, int64_t as_of) {
+  ASSIGN_OR_RETURN(auto want_scan, want.ScanDerived(table, as_of));
+  ASSIGN_OR_RETURN(auto have_scan, have.ScanDerived(table, as_of));
   const std::string cleaned = std::string("text ") + kCleanedCommand;
   while (true) {
     ASSIGN_OR_RETURN(auto w, want_scan->Next());
@@ -209,9 +209,21 @@ Result<CheckReport> CheckPond(Pond& pond) {
 
   // The index agrees with the log, and each inline content with its hash.
   // Both indexes are read in (node_id, version) order and merged a record at
-  // a time, so fsck's memory does not grow with the pond.
+  // a time, so fsck's memory does not grow with the pond. Writers may commit
+  // meanwhile, and the pond's index, shared with them, moves on: both are
+  // compared as of the transaction both have reached.
+  ASSIGN_OR_RETURN(IndexState want_state, truth->State());
+  ASSIGN_OR_RETURN(IndexState have_state, pond.index().State());
+  const int64_t as_of = std::min(want_state.last_txn, have_state.last_txn);
+  if (have_state.last_txn < want_state.last_txn) {
+    report.notes.push_back("the pond's index had reached transaction " +
+                           std::to_string(have_state.last_txn) + " and the log " +
+                           std::to_string(want_state.last_txn) +
+                           " (a writer was committing): they were compared up to transaction " +
+                           std::to_string(have_state.last_txn));
+  }
   ASSIGN_OR_RETURN(auto want_scan, truth->ScanRecords(kLatest));
-  ASSIGN_OR_RETURN(auto have_scan, pond.index().ScanRecords(kLatest));
+  ASSIGN_OR_RETURN(auto have_scan, pond.index().ScanRecords(as_of));
   ASSIGN_OR_RETURN(std::optional<oplog::Record> want, want_scan->Next());
   std::optional<oplog::Record> have;
   Status unreadable = ReadNext(*have_scan, have);
@@ -223,6 +235,11 @@ Result<CheckReport> CheckPond(Pond& pond) {
     ++differ;
   };
   while (want || (have && unreadable.ok())) {
+    if (want && want->txn_seq > as_of) {  // newer than the pond's index: content only
+      CheckInline(pond, *want, report);
+      ASSIGN_OR_RETURN(want, want_scan->Next());
+      continue;
+    }
     // Past a row of the pond's index that does not read, only the log's side goes on.
     int order = !unreadable.ok() ? -2 : !want ? 1 : !have ? -1 : CompareKeys(*want, *have);
     if (order == -1) {
@@ -248,7 +265,7 @@ Result<CheckReport> CheckPond(Pond& pond) {
   // The tables derived from the records: directory entries (what list and
   // lookups read) and transactions (what log and --as-of read).
   for (Index::Derived table : {Index::Derived::kEntries, Index::Derived::kTxns}) {
-    ASSIGN_OR_RETURN(bool same, SameDerived(*truth, pond.index(), table));
+    ASSIGN_OR_RETURN(bool same, SameDerived(*truth, pond.index(), table, as_of));
     if (!same) {
       report.problems.push_back(
           std::string("the pond's index disagrees with the log on its ") +

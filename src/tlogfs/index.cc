@@ -863,7 +863,9 @@ std::string EncodeValue(sqlite3_stmt* stmt, int c) {
 
 class StmtRowScan : public Index::RowScan {
  public:
-  StmtRowScan(sqlite3* db, const char* sql) : db_(db), s_(db, sql) {}
+  StmtRowScan(sqlite3* db, const char* sql, int64_t as_of) : db_(db), s_(db, sql) {
+    if (s_.Prepared().ok()) s_.Bind(1, as_of);
+  }
   Status Prepared() const { return s_.Prepared(); }
   Result<std::optional<std::vector<std::string>>> Next() override {
     int rc = s_.Step();
@@ -881,14 +883,15 @@ class StmtRowScan : public Index::RowScan {
 
 }  // namespace
 
-Result<std::unique_ptr<Index::RowScan>> Index::ScanDerived(Derived table) {
+Result<std::unique_ptr<Index::RowScan>> Index::ScanDerived(Derived table, int64_t as_of) {
+  // As of `as_of`: an entry removed later reads as not removed.
   const char* sql =
       table == Derived::kEntries
-          ? "SELECT dir_id, name, child_id, entry_type, txn_from, txn_to FROM entries "
-            "ORDER BY dir_id, name, txn_from"
+          ? "SELECT dir_id, name, child_id, entry_type, txn_from, CASE WHEN txn_to > ?1 THEN NULL "
+            "ELSE txn_to END FROM entries WHERE txn_from <= ?1 ORDER BY dir_id, name, txn_from"
           : "SELECT txn_seq, delta_version, timestamp, command, records FROM txns "
-            "ORDER BY txn_seq";
-  auto scan = std::make_unique<StmtRowScan>(db_, sql);
+            "WHERE txn_seq <= ?1 ORDER BY txn_seq";
+  auto scan = std::make_unique<StmtRowScan>(db_, sql, as_of);
   RETURN_IF_ERROR(scan->Prepared());
   return std::unique_ptr<RowScan>(std::move(scan));
 }

@@ -216,7 +216,8 @@ class Index {
   };
   // kEntries: dir_id, name, child_id, entry_type, txn_from, txn_to.
   // kTxns: txn_seq, delta_version, timestamp, command, records.
-  Result<std::unique_ptr<RowScan>> ScanDerived(Derived table);
+  // Each as of transaction `as_of`.
+  Result<std::unique_ptr<RowScan>> ScanDerived(Derived table, int64_t as_of);
   // Each blob that node versions up to as_of use, once, in hash order, with
   // the size its first user recorded.
   Status ForEachBlob(int64_t as_of,
